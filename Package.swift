@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// accord's targets follow the compiler pipeline:
+/// AccordSyntax (YAML → located syntax tree; the only module importing Yams)
+///   → AccordChecker (names, types, rules) → AccordPlan (canonical, fingerprinted sync plan),
+/// driven by AccordCompiler and exposed by the thin `accord` command.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "accord",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "accord", targets: ["accord"]),
+        .library(name: "AccordCompiler", targets: ["AccordCompiler"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "AccordDiagnostics", swiftSettings: swiftSettings),
+        .target(name: "AccordModel", dependencies: ["AccordDiagnostics"], swiftSettings: swiftSettings),
+        .target(
+            name: "AccordSyntax",
+            dependencies: ["AccordDiagnostics", "AccordModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AccordChecker",
+            dependencies: ["AccordDiagnostics", "AccordModel", "AccordSyntax"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AccordPlan",
+            dependencies: ["AccordChecker", "AccordModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AccordCompiler",
+            dependencies: ["AccordDiagnostics", "AccordModel", "AccordSyntax", "AccordChecker", "AccordPlan"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "accord",
+            dependencies: ["AccordCompiler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "accord-benchmark",
+            dependencies: ["AccordCompiler", .product(name: "Yams", package: "Yams")],
+            path: "Benchmarks/accord-benchmark",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccordSyntaxTests",
+            dependencies: ["AccordSyntax", "AccordCompiler"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccordCompilerTests",
+            dependencies: ["AccordCompiler"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccordCLITests",
+            dependencies: ["AccordCompiler"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
