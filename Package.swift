@@ -46,7 +46,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "accord",
-            dependencies: ["AccordCompiler", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AccordCompiler", "AccordDiagnostics", "AccordModel", "AccordPlan", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

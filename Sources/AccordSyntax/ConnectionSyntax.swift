@@ -160,6 +160,14 @@ public struct LiteralSyntax: Sendable, Hashable {
     public var isNull: Bool
     public var list: [LiteralSyntax]?
     public var range: SourceRange
+
+    public init(text: String, isPlain: Bool, isNull: Bool, list: [LiteralSyntax]?, range: SourceRange) {
+        self.text = text
+        self.isPlain = isPlain
+        self.isNull = isNull
+        self.list = list
+        self.range = range
+    }
 }
 
 /// One THEN action: `- add_tag: synced`, `- make_champion`, `- set_field: {field: f, value: v}`.

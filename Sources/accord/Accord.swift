@@ -1,0 +1,15 @@
+import AccordCompiler
+import ArgumentParser
+
+@main
+struct Accord: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accord",
+        abstract: "Keep contacts in two apps in sync, configured as code.",
+        discussion: """
+        Connection files (YAML) are parsed, checked against app schemas and compiled into sync
+        plans. Shell completions: accord --generate-completion-script bash|zsh|fish.
+        """,
+        version: "0.1.0",
+        subcommands: [Validate.self, Compile.self, Schema.self, Explain.self])
+}
