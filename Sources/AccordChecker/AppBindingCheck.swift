@@ -13,8 +13,8 @@ extension CheckContext {
             let suggestion = Suggestions.bestMatch(for: appID.value, in: schemas.ids)
             report(
                 DiagnosticCatalog.unknownApp,
-                "unknown app '\(appID.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
-                    + "; known apps: " + schemas.ids.joined(separator: ", "),
+                "unknown app '\(appID.value)' (known apps: " + schemas.ids.joined(separator: ", ") + ")"
+                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
                 at: appID.range,
                 fixIts: suggestion.map { [FixIt.replace(appID.value, with: $0, at: appID.range)] } ?? [])
             return nil
@@ -67,7 +67,7 @@ extension CheckContext {
                     DiagnosticCatalog.invalidOverlay,
                     "overlay '\(binding.overlay?.value ?? "")' extends app '\(target.value)', not '\(schema.id)'",
                     at: binding.overlay?.range,
-                    notes: [Note("'overlay_for' given here", file: overlay.diagnostics.first?.file, range: target.range)])
+                    notes: [Note("'overlay_for' given here", file: overlay.file, range: target.range)])
             } else {
                 addCustomFields(overlay.fields, to: &schema)
             }

@@ -11,6 +11,8 @@ public enum AppSchemaParser {
     }
 
     public struct OverlayResult: Sendable {
+        /// The overlay file.
+        public var file: String
         /// The app id the overlay extends.
         public var overlayFor: Located<String>?
         public var fields: [FieldDefinition]
@@ -34,7 +36,7 @@ public enum AppSchemaParser {
     /// Parses a schema overlay: `overlay_for: APP` and extra `fields:`.
     public static func parseOverlay(_ source: SourceFile) -> OverlayResult {
         let yaml = YAMLReader.read(source)
-        guard let root = yaml.root else { return OverlayResult(overlayFor: nil, fields: [], diagnostics: yaml.diagnostics) }
+        guard let root = yaml.root else { return OverlayResult(file: source.path, overlayFor: nil, fields: [], diagnostics: yaml.diagnostics) }
         var reader = ShapeReader(file: source.path)
         var overlayFor: Located<String>?
         var fields: [FieldDefinition] = []
@@ -46,7 +48,7 @@ public enum AppSchemaParser {
                 reader = fieldReader.reader
             }
         }
-        return OverlayResult(overlayFor: overlayFor, fields: fields, diagnostics: yaml.diagnostics + reader.diagnostics)
+        return OverlayResult(file: source.path, overlayFor: overlayFor, fields: fields, diagnostics: yaml.diagnostics + reader.diagnostics)
     }
 
     private static func parse(_ root: YAMLNode, reader: inout ShapeReader) -> AppSchema? {
