@@ -1,0 +1,137 @@
+import AccordCompiler
+import AccordPlan
+import Foundation
+import Testing
+
+/// Every example connection compiles, and its plan matches the golden plan under `Fixtures/plans`.
+@Suite struct PlanTests {
+    static let examples: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/connections")) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+    @Test func examplesExist() {
+        #expect(Self.examples.count >= 5)
+    }
+
+    @Test(arguments: examples)
+    func exampleCompilesToGoldenPlan(_ name: String) throws {
+        let (plan, unit) = repositoryCompiler.compile(path: packageRoot + "/connections/" + name)
+        #expect(unit.diagnostics.isEmpty, "\(unit.diagnostics.map(\.message))")
+        let compiled = try #require(plan)
+        let golden = packageRoot + "/Tests/AccordCompilerTests/Fixtures/plans/" + name.replacingOccurrences(of: ".yaml", with: ".plan.json")
+        assertGolden(Planner.canonicalJSON(compiled), path: golden)
+    }
+
+    @Test func fingerprintIsStableAndCoversThePlan() throws {
+        let path = packageRoot + "/connections/crm-to-addressbook.yaml"
+        let first = try #require(repositoryCompiler.compile(path: path).plan)
+        let second = try #require(repositoryCompiler.compile(path: path).plan)
+        #expect(first.fingerprint == second.fingerprint)
+        #expect(first.fingerprint.hasPrefix("sha256:") && first.fingerprint.count == 71)
+        #expect(Planner.fingerprint(of: first) == first.fingerprint)
+
+        var changed = first
+        changed.paused = true
+        #expect(Planner.fingerprint(of: changed) != first.fingerprint)
+    }
+
+    @Test func canonicalJSONRoundTrips() throws {
+        let plan = try #require(repositoryCompiler.compile(path: packageRoot + "/connections/hubspot-mailchimp.yaml").plan)
+        let decoded = try JSONDecoder().decode(SyncPlan.self, from: Data(Planner.canonicalJSON(plan).utf8))
+        #expect(decoded == plan)
+        #expect(Planner.canonicalJSON(decoded) == Planner.canonicalJSON(plan))
+    }
+
+    @Test func equivalentRuleSpellingsLowerToOnePlan() throws {
+        func plan(_ rules: String) throws -> SyncPlan {
+            let text = """
+            connection: same
+            apps:
+              a: {app: csv, settings: {path: a.csv}}
+              b: {app: vcard-dir, settings: {path: b}}
+            direction: a-to-b
+            rules:
+              a-to-b:
+            \(rules)
+            """
+            let unit = repositoryCompiler.check(.init(path: "inline.yaml", text: text))
+            #expect(unit.diagnostics.isEmpty, "\(unit.diagnostics.map(\.message))")
+            return Planner.plan(try #require(unit.checked))
+        }
+        let list = try plan("    - if: [{has_tag: x}, {has_tag: y}]")
+        let group = try plan("    - if: {all: [{has_tag: x}, {all: [{has_tag: y}]}]}")
+        #expect(list.fingerprint == group.fingerprint)
+    }
+}
+
+/// Examples validate against the JSON Schema editors use, and the JSON Schema rejects mistakes.
+@Suite struct JSONSchemaTests {
+    static let script = """
+    import json, sys, yaml, jsonschema
+    schema = json.load(open(sys.argv[1]))
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
+    failed = 0
+    for path in sys.argv[2:]:
+        errors = list(validator.iter_errors(yaml.safe_load(open(path))))
+        for error in errors:
+            print(path, list(error.path), error.message)
+        failed += bool(errors)
+    print("invalid", failed)
+    """
+
+    /// Runs the Python jsonschema validator (installed by .ci/run) over `files`.
+    func validate(_ files: [String]) throws -> (output: String, invalid: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.script, packageRoot + "/schemas/connection.schema.json"] + files
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let output = String(decoding: data, as: UTF8.self)
+        try #require(process.terminationStatus == 0, "python3 with jsonschema and PyYAML is needed (pip install jsonschema pyyaml): \(output)")
+        let last = output.split(separator: "\n").last ?? ""
+        return (output, Int(last.split(separator: " ").last ?? "") ?? -1)
+    }
+
+    @Test func everyExampleValidatesAgainstTheJSONSchema() throws {
+        let files = PlanTests.examples.map { packageRoot + "/connections/" + $0 }
+        let result = try validate(files)
+        #expect(result.invalid == 0, "\(result.output)")
+    }
+
+    @Test func everyExampleCarriesTheModeline() throws {
+        for name in PlanTests.examples {
+            let text = try String(contentsOfFile: packageRoot + "/connections/" + name, encoding: .utf8)
+            #expect(text.hasPrefix("# yaml-language-server: $schema=../schemas/connection.schema.json\n"), "\(name)")
+        }
+    }
+
+    @Test func theJSONSchemaRejectsMistakes() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let broken = [
+            "connection: x\napps: {a: {app: csv}, b: {app: csv}}\ndirection: two_way\n",
+            "connection: x\napps: {a: {app: csv}, b: {app: csv}}\ndirection: a-to-b\ndirction: a-to-b\n",
+            "connection: x\napps: {a: {app: csv, auth: {token: {env: 1X}}}, b: {app: csv}}\ndirection: a-to-b\n",
+        ]
+        var files: [String] = []
+        for (index, text) in broken.enumerated() {
+            let path = directory + "/broken\(index).yaml"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+        }
+        #expect(try validate(files).invalid == broken.count)
+    }
+}
+
+/// `docs/diagnostics.md` is generated from the catalogue and must stay in step with it.
+@Suite struct DocumentationTests {
+    @Test func diagnosticsReferenceIsCurrent() {
+        assertGolden(DiagnosticDocumentation.catalogue(), path: packageRoot + "/docs/diagnostics.md")
+    }
+}
