@@ -22,31 +22,36 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
-        .target(name: "AccordDiagnostics", swiftSettings: swiftSettings),
-        .target(name: "AccordModel", dependencies: ["AccordDiagnostics"], swiftSettings: swiftSettings),
+        .target(name: "AccordDiagnostics", exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "AccordModel", dependencies: ["AccordDiagnostics"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "AccordSyntax",
             dependencies: ["AccordDiagnostics", "AccordModel", .product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AccordChecker",
             dependencies: ["AccordDiagnostics", "AccordModel", "AccordSyntax"],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AccordPlan",
             dependencies: ["AccordChecker", "AccordModel", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AccordCompiler",
             dependencies: ["AccordDiagnostics", "AccordModel", "AccordSyntax", "AccordChecker", "AccordPlan"],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "accord",
             dependencies: ["AccordCompiler", "AccordDiagnostics", "AccordModel", "AccordPlan", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -78,3 +78,50 @@ public enum SchemaDescription {
         return out
     }
 }
+
+/// Renders the type compatibility table as Markdown (`docs/compatibility.md`).
+public enum CompatibilityDocumentation {
+    public static func table() -> String {
+        let types = FieldType.allCases
+        var out = """
+        # Field type compatibility
+
+        <!-- Generated from CompatibilityTable by `swift test` (DocumentationTests); do not edit by hand. -->
+
+        Rows are the source field's type, columns the target field's type. A mapping between fields of
+        types X (app a) and Y (app b) may sync a-to-b when X can be written into Y and b-to-a when Y can be
+        written into X; read-only targets and the connection direction narrow it further.
+
+        ✓ same value · T written as text · D date ↔ date-time · M only with a value map (`values:`) · — never
+
+        | source ↓ / target → | \(types.map(\.rawValue).joined(separator: " | ")) |
+        | --- | \(types.map { _ in "---" }.joined(separator: " | ")) |
+
+        """
+        for source in types {
+            let cells = types.map { target -> String in
+                switch CompatibilityTable.conversion(from: source, into: target) {
+                case .allowed(.identity): "✓"
+                case .allowed(.formatAsText): "T"
+                case .allowed: "D"
+                case .needsValueMap: "M"
+                case .forbidden: "—"
+                }
+            }
+            out += "| **\(source.rawValue)** | \(cells.joined(separator: " | ")) |\n"
+        }
+        out += """
+
+        Why a pair is forbidden, as the checker says it (C3002, C3004):
+
+        """
+        var seen: Set<String> = []
+        for row in CompatibilityTable.rows {
+            if case .forbidden(let reason) = row.conversion, !reason.hasSuffix("values do not convert"), seen.insert(reason).inserted {
+                out += "- \(row.source.rawValue) → \(row.target.rawValue): \(reason)\n"
+            }
+        }
+        out += "- every other — pair: the two kinds of values do not convert (for example number → date)\n"
+        return out
+    }
+}

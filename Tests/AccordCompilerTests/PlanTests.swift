@@ -135,3 +135,9 @@ import Testing
         assertGolden(DiagnosticDocumentation.catalogue(), path: packageRoot + "/docs/diagnostics.md")
     }
 }
+
+extension DocumentationTests {
+    @Test func compatibilityTableIsCurrent() {
+        assertGolden(CompatibilityDocumentation.table(), path: packageRoot + "/docs/compatibility.md")
+    }
+}
