@@ -291,15 +291,7 @@ struct MappingCheck {
     ) -> Bool {
         var valid = true
         if effective.contains(.aToB) {
-            let missing = aField.options.filter { map[$0] == nil }
-            if !missing.isEmpty {
-                valid = false
-                context.report(
-                    DiagnosticCatalog.valueMapMissingOption,
-                    "the value map gives no '\(bField.name)' value for these options of '\(aField.name)': "
-                        + missing.map { "'\($0)'" }.joined(separator: ", "),
-                    at: values.range, notes: fieldNotes([aField]))
-            }
+            valid = reportUnmapped(aField.options.filter { map[$0] == nil }, of: aField, into: bField, way: .aToB, at: values.range) && valid
         }
         if effective.contains(.bToA) {
             let grouped = Dictionary(grouping: values.entries, by: \.b.value).filter { $0.value.count > 1 }
@@ -312,18 +304,25 @@ struct MappingCheck {
                     at: entries[1].b.range,
                     notes: [Note("'\(entries[0].a.value)' mapped to '\(target)' here", file: context.file, range: entries[0].b.range)])
             }
-            let covered = Set(map.values)
-            let missing = bField.options.filter { !covered.contains($0) }
-            if grouped.isEmpty, !missing.isEmpty {
-                valid = false
-                context.report(
-                    DiagnosticCatalog.valueMapMissingOption,
-                    "syncing b-to-a, the value map gives no '\(aField.name)' value for these options of '\(bField.name)': "
-                        + missing.map { "'\($0)'" }.joined(separator: ", "),
-                    at: values.range, notes: fieldNotes([bField]))
+            if grouped.isEmpty {
+                let covered = Set(map.values)
+                valid = reportUnmapped(bField.options.filter { !covered.contains($0) }, of: bField, into: aField, way: .bToA, at: values.range) && valid
             }
         }
         return valid
+    }
+
+    /// Reports source options the value map gives no target value for; returns whether there were none.
+    private mutating func reportUnmapped(
+        _ missing: [String], of source: FieldDefinition, into target: FieldDefinition, way: Way, at range: SourceRange
+    ) -> Bool {
+        guard !missing.isEmpty else { return true }
+        context.report(
+            DiagnosticCatalog.valueMapMissingOption,
+            (way == .bToA ? "syncing b-to-a, " : "") + "the value map gives no '\(target.name)' value for these options of '\(source.name)': "
+                + missing.map { "'\($0)'" }.joined(separator: ", "),
+            at: range, notes: fieldNotes([source]))
+        return false
     }
 }
 

@@ -67,26 +67,25 @@ public enum YAMLReader {
 
         init(file: String) { self.file = file }
 
+        /// Reports `code` once (the walk stops at the first offending node) and yields no node.
+        private mutating func refuse(_ code: DiagnosticCode, _ message: String, at start: SourceLocation) -> YAMLNode? {
+            if !diagnostics.contains(where: { $0.code == code }) {
+                diagnostics.append(Diagnostic(code, message, file: file, range: SourceRange(start: start, length: 1)))
+            }
+            return nil
+        }
+
         mutating func convert(_ node: Node, depth: Int) -> YAMLNode? {
             nodeCount += 1
             let start = node.mark.map(location) ?? SourceLocation(line: 1, column: 1)
             if nodeCount > YAMLReader.maximumNodes {
-                if !diagnostics.contains(where: { $0.code == DiagnosticCatalog.aliasExpansionTooLarge }) {
-                    diagnostics.append(Diagnostic(
-                        DiagnosticCatalog.aliasExpansionTooLarge,
-                        "document expands to more than \(YAMLReader.maximumNodes) nodes (an alias bomb?); accord refuses to expand it",
-                        file: file, range: SourceRange(start: start, length: 1)))
-                }
-                return nil
+                return refuse(
+                    DiagnosticCatalog.aliasExpansionTooLarge,
+                    "document expands to more than \(YAMLReader.maximumNodes) nodes (an alias bomb?); accord refuses to expand it",
+                    at: start)
             }
             if depth > YAMLReader.maximumDepth {
-                if !diagnostics.contains(where: { $0.code == DiagnosticCatalog.nestingTooDeep }) {
-                    diagnostics.append(Diagnostic(
-                        DiagnosticCatalog.nestingTooDeep,
-                        "YAML nests more than \(YAMLReader.maximumDepth) levels deep",
-                        file: file, range: SourceRange(start: start, length: 1)))
-                }
-                return nil
+                return refuse(DiagnosticCatalog.nestingTooDeep, "YAML nests more than \(YAMLReader.maximumDepth) levels deep", at: start)
             }
             switch node {
             case .scalar(let scalar):

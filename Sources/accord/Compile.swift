@@ -1,4 +1,5 @@
 import AccordCompiler
+import AccordDiagnostics
 import AccordPlan
 import ArgumentParser
 import Foundation
@@ -28,10 +29,7 @@ extension Accord {
             }
             if !unit.diagnostics.isEmpty {
                 // Warnings and notes go to standard error so the plan on standard output stays clean.
-                var options = diagnosticOptions
-                options.format = .text
-                let rendered = options.format.render(unit.diagnostics, sources: sources, filesChecked: 1)
-                printError(rendered)
+                printError(TextRenderer(sources: sources).render(unit.diagnostics.sortedForOutput(), filesChecked: 1))
                 if diagnosticOptions.warningsAsErrors, unit.diagnostics.contains(where: { $0.severity == .warning }) {
                     throw ExitCode.failure
                 }

@@ -26,5 +26,3 @@ extension Accord {
         }
     }
 }
-
-import Foundation

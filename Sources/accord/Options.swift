@@ -1,6 +1,7 @@
 import AccordCompiler
 import AccordDiagnostics
 import ArgumentParser
+import Foundation
 
 extension DiagnosticFormat: ExpressibleByArgument {}
 
@@ -46,5 +47,3 @@ struct StandardError: TextOutputStream {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }
-
-import Foundation

@@ -1,4 +1,5 @@
 import AccordCompiler
+import AccordDiagnostics
 import AccordModel
 import ArgumentParser
 
@@ -43,10 +44,8 @@ extension Accord {
 private func loadCompiler(_ options: SchemaOptions) throws -> Compiler {
     let compiler = Compiler(schemasDirectory: options.schemas)
     if compiler.schemaDiagnostics.containsErrors {
-        printError(compiler.schemaDiagnostics.map { "\($0.file ?? ""):\($0.location?.description ?? ""): error: \($0.message) [\($0.code)]" }.joined(separator: "\n") + "\n")
+        printError(TextRenderer(sources: compiler.schemaSources).render(compiler.schemaDiagnostics.sortedForOutput(), filesChecked: 0))
         throw ExitCode.failure
     }
     return compiler
 }
-
-import AccordDiagnostics
