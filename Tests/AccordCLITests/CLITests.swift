@@ -170,3 +170,22 @@ import Testing
         #expect(output.stdout.contains("validate"))
     }
 }
+
+extension CLITests {
+    @Test(arguments: ["text", "json", "github", "sarif"])
+    func aLiteralSecretIsNeverEchoed(_ format: String) throws {
+        let secret = "pat-na1-" + UUID().uuidString
+        let path = try temporaryFile("""
+        connection: leak
+        apps:
+          a: {app: hubspot, auth: {token: \(secret)}}
+          b: {app: csv, settings: {path: b.csv}}
+        direction: a-to-b
+        """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try accord(["validate", "--format", format, path])
+        #expect(output.status == 1)
+        #expect((output.stdout + output.stderr).contains("C2003"))
+        #expect(!(output.stdout + output.stderr).contains(secret))
+    }
+}

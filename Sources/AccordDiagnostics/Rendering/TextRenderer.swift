@@ -8,12 +8,23 @@
 /// ```
 public struct TextRenderer: Sendable {
     public var sources: [String: SourceFile]
+    /// Ranges never shown in excerpts: secrets written into a file (C2003) are masked with `*`,
+    /// so they do not spread into CI logs.
+    private var masked: [String: [SourceRange]] = [:]
 
     public init(sources: [String: SourceFile]) {
         self.sources = sources
     }
 
     public func render(_ diagnostics: [Diagnostic], filesChecked: Int) -> String {
+        var renderer = self
+        for diagnostic in diagnostics where diagnostic.code == DiagnosticCatalog.literalSecret {
+            if let file = diagnostic.file, let range = diagnostic.range { renderer.masked[file, default: []].append(range) }
+        }
+        return renderer.renderAll(diagnostics, filesChecked: filesChecked)
+    }
+
+    private func renderAll(_ diagnostics: [Diagnostic], filesChecked: Int) -> String {
         var out = ""
         for diagnostic in diagnostics {
             out += render(diagnostic)
@@ -51,8 +62,12 @@ public struct TextRenderer: Sendable {
         }
         let number = String(range.start.line)
         let gutter = String(repeating: " ", count: max(number.count, 4))
-        let lineText = line.replacingTabs()
-        let scalars = Array(line.unicodeScalars)
+        var scalars = Array(line.unicodeScalars)
+        for secret in masked[file] ?? [] where secret.start.line == range.start.line {
+            let end = secret.end.line == secret.start.line ? secret.end.column - 1 : scalars.count
+            for index in max(secret.start.column - 1, 0)..<min(end, scalars.count) { scalars[index] = "*" }
+        }
+        let lineText = String(String.UnicodeScalarView(scalars)).replacingTabs()
         // Columns are scalars; the caret lines up by counting display columns of what precedes it.
         let prefix = String(String.UnicodeScalarView(scalars.prefix(max(range.start.column - 1, 0)))).replacingTabs()
         var width = 1
