@@ -32,7 +32,7 @@ public struct ResolvedApp: Sendable, Hashable {
     public var auth: [ResolvedParameter]
     public var settings: [ResolvedParameter]
 
-    public struct Subset: Sendable, Hashable, Codable {
+    public struct Subset: Sendable, Hashable {
         public var kind: String
         public var name: String
     }

@@ -16,7 +16,6 @@ public enum CompatibilityTable {
         case forbidden(String)
     }
 
-    private static let textual: Set<FieldType> = [.text]
     private static let formattable: [FieldType] = [.email, .phone, .url, .number, .date, .datetime, .boolean, .enumeration, .set, .address]
 
     /// The conversion from a value of type `source` into a field of type `target`.
