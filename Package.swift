@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         .target(name: "AccordDiagnostics", exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -39,6 +40,12 @@ let package = Package(
         .target(
             name: "AccordPlan",
             dependencies: ["AccordChecker", "AccordModel", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AccordStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -69,6 +76,11 @@ let package = Package(
             name: "AccordCompilerTests",
             dependencies: ["AccordCompiler"],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccordStoreTests",
+            dependencies: ["AccordStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

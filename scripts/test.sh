@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# Runs accord's whole test suite. Installs what the tests need beyond the Swift toolchain:
-# Python's jsonschema and PyYAML, used to check the examples against the editor JSON Schema.
+# Runs accord's whole test suite, after installing what it needs (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
-  python3 -m pip install --quiet jsonschema pyyaml
-fi
+./scripts/setup.sh
 swift build
 swift test "$@"

@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+
+extension StateStore {
+    // MARK: - Connections
+
+    /// Loads everything stored for `connection` in one read.
+    public func load(_ connection: String) throws -> ConnectionSnapshot {
+        try writer.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT fingerprint, paused, retry_requested FROM connection WHERE name = ?", arguments: [connection])
+            let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY id", arguments: [connection])
+                .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
+            var records: [StoredSide: [String: RecordSnapshot]] = [.a: [:], .b: [:]]
+            let decoder = JSONDecoder()
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT side, id, email, version, fields, deleted FROM record WHERE connection = ?", arguments: [connection])
+            while let row = try cursor.next() {
+                let side = StoredSide(rawValue: row["side"]) ?? .a
+                let fieldsText: String = row["fields"]
+                let fields = (try? decoder.decode([String: [String]].self, from: Data(fieldsText.utf8))) ?? [:]
+                let id: String = row["id"]
+                records[side]![id] = RecordSnapshot(id: id, email: row["email"], version: row["version"], fields: fields, deleted: row["deleted"])
+            }
+            var cursors: [StoredSide: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT side, value FROM cursor WHERE connection = ?", arguments: [connection]) {
+                if let side = StoredSide(rawValue: row["side"]) { cursors[side] = row["value"] }
+            }
+            let health = try Self.fetchHealth(db, connection: connection)
+            let intents = try Row.fetchAll(db, sql: "SELECT id, way, source_id, email FROM intent WHERE connection = ? ORDER BY id", arguments: [connection])
+                .map { Intent(id: $0["id"], way: $0["way"], sourceID: $0["source_id"], email: $0["email"]) }
+            return ConnectionSnapshot(
+                fingerprint: row?["fingerprint"], paused: row?["paused"] ?? false, retryRequested: row?["retry_requested"] ?? false,
+                links: links, records: records, cursors: cursors, health: health, intents: intents)
+        }
+    }
+
+    public func setPaused(_ connection: String, _ paused: Bool) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO connection (name, paused) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET paused = excluded.paused",
+                arguments: [connection, paused])
+        }
+    }
+
+    /// Asks the next run to retry every failed record.
+    public func requestRetry(_ connection: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO connection (name, retry_requested) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET retry_requested = 1",
+                arguments: [connection])
+        }
+    }
+
+    /// The names of all connections the store knows.
+    public func connectionNames() throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM connection UNION SELECT DISTINCT connection FROM run ORDER BY 1")
+        }
+    }
+
+    // MARK: - Lock
+
+    /// Takes the lock of `connection` for this process, unless a live process holds it.
+    ///
+    /// - Parameter isAlive: whether a holder is still running; a lock of a dead process (on this
+    ///   host) is taken over.
+    /// - Returns: `nil` when the lock is ours now, otherwise the live holder.
+    public func acquireLock(
+        _ connection: String, pid: Int32, host: String, now: Date = Date(), isAlive: (LockHolder) -> Bool
+    ) throws -> LockHolder? {
+        try writer.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT pid, host, since FROM lock WHERE connection = ?", arguments: [connection]) {
+                let holder = LockHolder(pid: row["pid"], host: row["host"], since: row["since"])
+                if !(holder.pid == pid && holder.host == host), isAlive(holder) { return holder }
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO lock (connection, pid, host, since) VALUES (?, ?, ?, ?)",
+                arguments: [connection, pid, host, now])
+            return nil
+        }
+    }
+
+    /// Releases the lock if this process holds it.
+    public func releaseLock(_ connection: String, pid: Int32, host: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM lock WHERE connection = ? AND pid = ? AND host = ?", arguments: [connection, pid, host])
+        }
+    }
+
+    // MARK: - Runs
+
+    public func startRun(_ connection: String, fullScan: Bool, dryRun: Bool, at date: Date = Date()) throws -> Int64 {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO run (connection, started_at, status, full_scan, dry_run) VALUES (?, ?, 'running', ?, ?)",
+                arguments: [connection, date, fullScan, dryRun])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Finishes a run; on success also records the plan fingerprint and clears a retry request.
+    public func finishRun(
+        _ id: Int64, connection: String, status: String, counts: [String: Int], error: String?, fingerprint: String?, at date: Date = Date()
+    ) throws {
+        let countsJSON = String(decoding: try JSONEncoder.sorted.encode(counts), as: UTF8.self)
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE run SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?",
+                arguments: [date, status, countsJSON, error, id])
+            if let fingerprint {
+                try db.execute(
+                    sql: """
+                    INSERT INTO connection (name, fingerprint) VALUES (?, ?)
+                    ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint, retry_requested = 0
+                    """,
+                    arguments: [connection, fingerprint])
+            }
+        }
+    }
+
+    /// The last `limit` runs of a connection, newest first.
+    public func runs(_ connection: String, limit: Int = 50) throws -> [RunRecord] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM run WHERE connection = ? ORDER BY id DESC LIMIT ?", arguments: [connection, limit]
+            ).map { row in
+                let countsText: String = row["counts"]
+                return RunRecord(
+                    id: row["id"], connection: row["connection"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+                    status: row["status"], fullScan: row["full_scan"], dryRun: row["dry_run"],
+                    counts: (try? JSONDecoder().decode([String: Int].self, from: Data(countsText.utf8))) ?? [:],
+                    error: row["error"])
+            }
+        }
+    }
+
+    // MARK: - Records, links, health, intents
+
+    /// Applies one batch of state changes in one transaction.
+    public func apply(_ changes: StateChanges, connection: String, at date: Date = Date()) throws {
+        guard !changes.isEmpty else { return }
+        let encoder = JSONEncoder.sorted
+        try writer.write { db in
+            for (side, records) in changes.records {
+                for record in records {
+                    let fields = String(decoding: try encoder.encode(record.fields), as: UTF8.self)
+                    try db.execute(
+                        sql: """
+                        INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, deleted)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        arguments: [connection, side.rawValue, record.id, record.email, record.version, fields, record.deleted])
+                }
+            }
+            for link in changes.links {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [connection, link.a, link.b, date])
+            }
+            for cleared in changes.clearedHealth {
+                for kind in cleared.kinds {
+                    try db.execute(
+                        sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?",
+                        arguments: [connection, cleared.side.rawValue, cleared.recordID, kind.rawValue])
+                }
+            }
+            for entry in changes.health {
+                try db.execute(
+                    sql: """
+                    INSERT OR REPLACE INTO health (connection, side, record_id, kind, reason, detail, email, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    arguments: [connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt])
+            }
+            for (side, value) in changes.cursors {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
+                    arguments: [connection, side.rawValue, value])
+            }
+            for id in changes.removedIntents {
+                try db.execute(sql: "DELETE FROM intent WHERE id = ?", arguments: [id])
+            }
+        }
+    }
+
+    /// Journals a create before it is sent, so a crash between the create and the link is
+    /// recognised on the next run.
+    public func recordIntent(_ intent: Intent, connection: String, at date: Date = Date()) throws -> Int64 {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES (?, ?, 'create', ?, ?, ?)",
+                arguments: [connection, intent.way, intent.sourceID, intent.email, date])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Current health entries of a connection.
+    public func health(_ connection: String) throws -> [HealthEntry] {
+        try writer.read { db in try Self.fetchHealth(db, connection: connection) }
+    }
+
+    static func fetchHealth(_ db: Database, connection: String) throws -> [HealthEntry] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM health WHERE connection = ? ORDER BY kind, reason, side, record_id", arguments: [connection]
+        ).map { row in
+            HealthEntry(
+                side: StoredSide(rawValue: row["side"]) ?? .a, recordID: row["record_id"],
+                kind: HealthEntry.Kind(rawValue: row["kind"]) ?? .failed, reason: row["reason"], detail: row["detail"],
+                email: row["email"], updatedAt: row["updated_at"])
+        }
+    }
+
+    /// Counts for `accord health`: links and records per side.
+    public func counts(_ connection: String) throws -> (links: Int, records: [StoredSide: Int]) {
+        try writer.read { db in
+            let links = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM link WHERE connection = ?", arguments: [connection]) ?? 0
+            var records: [StoredSide: Int] = [:]
+            for side in StoredSide.allCases {
+                records[side] = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM record WHERE connection = ? AND side = ? AND deleted = 0",
+                    arguments: [connection, side.rawValue]) ?? 0
+            }
+            return (links, records)
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so stored JSON is stable.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

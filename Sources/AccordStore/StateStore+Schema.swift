@@ -1,0 +1,82 @@
+import GRDB
+
+extension StateStore {
+    /// Migrations are never edited once released; new ones are appended.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "connection") { t in
+                t.primaryKey("name", .text)
+                t.column("fingerprint", .text)
+                t.column("paused", .boolean).notNull().defaults(to: false)
+                t.column("retry_requested", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "link") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("connection", .text).notNull().indexed()
+                t.column("a_id", .text).notNull()
+                t.column("b_id", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.uniqueKey(["connection", "a_id"])
+                t.uniqueKey(["connection", "b_id"])
+            }
+            // The last-synced snapshot of every record seen on each side: mapped field values
+            // (JSON), segments, the email used for matching and the app's version token.
+            try db.create(table: "record") { t in
+                t.column("connection", .text).notNull()
+                t.column("side", .text).notNull()
+                t.column("id", .text).notNull()
+                t.column("email", .text)
+                t.column("version", .text)
+                t.column("fields", .text).notNull()
+                t.column("deleted", .boolean).notNull().defaults(to: false)
+                t.primaryKey(["connection", "side", "id"])
+            }
+            try db.create(index: "record_email", on: "record", columns: ["connection", "side", "email"])
+            try db.create(table: "cursor") { t in
+                t.column("connection", .text).notNull()
+                t.column("side", .text).notNull()
+                t.column("value", .text).notNull()
+                t.primaryKey(["connection", "side"])
+            }
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("connection", .text).notNull().indexed()
+                t.column("started_at", .datetime).notNull()
+                t.column("finished_at", .datetime)
+                t.column("status", .text).notNull()
+                t.column("full_scan", .boolean).notNull()
+                t.column("dry_run", .boolean).notNull().defaults(to: false)
+                t.column("counts", .text).notNull().defaults(to: "{}")
+                t.column("error", .text)
+            }
+            try db.create(table: "health") { t in
+                t.column("connection", .text).notNull()
+                t.column("side", .text).notNull()
+                t.column("record_id", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("detail", .text)
+                t.column("email", .text)
+                t.column("updated_at", .datetime).notNull()
+                t.primaryKey(["connection", "side", "record_id", "kind"])
+            }
+            try db.create(table: "intent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("connection", .text).notNull().indexed()
+                t.column("way", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("source_id", .text).notNull()
+                t.column("email", .text)
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "lock") { t in
+                t.primaryKey("connection", .text)
+                t.column("pid", .integer).notNull()
+                t.column("host", .text).notNull()
+                t.column("since", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}

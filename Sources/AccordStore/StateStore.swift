@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+
+/// The runner's memory, one SQLite file for any number of connections.
+///
+/// Every method is one transaction that keeps the state consistent; the runner never sees a
+/// half-written run.
+public final class StateStore: Sendable {
+    let writer: any DatabaseWriter
+
+    /// The path used when none is given: `$ACCORD_STATE`, else `.accord/state.sqlite`.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["ACCORD_STATE"] ?? ".accord/state.sqlite"
+    }
+
+    /// Opens (creating and migrating if needed) the store at `path`. A new file is created
+    /// readable by its owner only (0600).
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StoreError("cannot create the state file '\(path)'")
+            }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(writer)
+        } catch let error as DatabaseError {
+            throw StoreError("cannot open the state file '\(path)': \(error.message ?? error.description)")
+        }
+        // SQLite creates -wal and -shm files with the database's mode; keep them private too.
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path + suffix)
+        }
+    }
+
+    /// An in-memory store, for tests and dry runs.
+    public init() throws {
+        writer = try DatabaseQueue()
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The journal mode in effect (`wal` for files).
+    public func journalMode() throws -> String {
+        try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+}
+
+/// A failure of the state store, with a message for the user.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,85 @@
+import AccordStore
+import Foundation
+import Testing
+
+@Suite struct StoreTests {
+    func temporaryPath() -> String {
+        NSTemporaryDirectory() + "accord-store-" + UUID().uuidString + "/state.sqlite"
+    }
+
+    @Test func fileIsPrivateAndInWALMode() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try StateStore(path: path)
+        #expect(try store.journalMode() == "wal")
+        let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        // Reopening migrates nothing and keeps data.
+        try store.setPaused("c", true)
+        #expect(try StateStore(path: path).load("c").paused)
+    }
+
+    @Test func recordsLinksHealthAndCursorsRoundTrip() throws {
+        let store = try StateStore()
+        var changes = StateChanges()
+        changes.records[.a] = [RecordSnapshot(id: "1", email: "ann@example.com", version: "v1", fields: ["first_name": ["Ann"]])]
+        changes.records[.b] = [RecordSnapshot(id: "x.vcf", email: "ann@example.com", version: "10-20", fields: ["given_name": ["Ann"], "#tag": ["crm"]])]
+        changes.links = [RecordLink(a: "1", b: "x.vcf")]
+        changes.health = [HealthEntry(side: .a, recordID: "2", kind: .excluded, reason: "the contact has no email address")]
+        changes.cursors[.a] = "cursor-1"
+        try store.apply(changes, connection: "demo")
+
+        let snapshot = try store.load("demo")
+        #expect(snapshot.links == [RecordLink(a: "1", b: "x.vcf")])
+        #expect(snapshot.records[.b]?["x.vcf"]?.fields["#tag"] == ["crm"])
+        #expect(snapshot.cursors[.a] == "cursor-1")
+        #expect(snapshot.health.map(\.reason) == ["the contact has no email address"])
+        #expect(try store.load("other").links.isEmpty)
+
+        var clear = StateChanges()
+        clear.clearedHealth = [(.a, "2", [.excluded])]
+        try store.apply(clear, connection: "demo")
+        #expect(try store.health("demo").isEmpty)
+    }
+
+    @Test func aLinkIsUniquePerSide() throws {
+        let store = try StateStore()
+        var changes = StateChanges()
+        changes.links = [RecordLink(a: "1", b: "x"), RecordLink(a: "1", b: "y")]
+        try store.apply(changes, connection: "c")
+        #expect(try store.load("c").links == [RecordLink(a: "1", b: "x")])
+    }
+
+    @Test func lockNamesALiveHolderAndTakesOverAStaleOne() throws {
+        let store = try StateStore()
+        #expect(try store.acquireLock("c", pid: 100, host: "h1", isAlive: { _ in true }) == nil)
+        let holder = try store.acquireLock("c", pid: 200, host: "h2", isAlive: { _ in true })
+        #expect(holder?.pid == 100 && holder?.host == "h1")
+        // The holder died: the lock is taken over.
+        #expect(try store.acquireLock("c", pid: 200, host: "h2", isAlive: { _ in false }) == nil)
+        try store.releaseLock("c", pid: 200, host: "h2")
+        #expect(try store.acquireLock("c", pid: 300, host: "h3", isAlive: { _ in true }) == nil)
+    }
+
+    @Test func runsAreRecordedNewestFirst() throws {
+        let store = try StateStore()
+        let first = try store.startRun("c", fullScan: true, dryRun: false)
+        try store.finishRun(first, connection: "c", status: "ok", counts: ["created_a_to_b": 3], error: nil, fingerprint: "sha256:1")
+        let second = try store.startRun("c", fullScan: false, dryRun: false)
+        try store.finishRun(second, connection: "c", status: "failed", counts: [:], error: "boom", fingerprint: nil)
+        let runs = try store.runs("c")
+        #expect(runs.map(\.id) == [second, first])
+        #expect(runs[1].counts == ["created_a_to_b": 3])
+        #expect(try store.load("c").fingerprint == "sha256:1")
+    }
+
+    @Test func intentsSurviveUntilRemoved() throws {
+        let store = try StateStore()
+        let id = try store.recordIntent(Intent(way: "a-to-b", sourceID: "1", email: "ann@example.com"), connection: "c")
+        #expect(try store.load("c").intents.map(\.sourceID) == ["1"])
+        var changes = StateChanges()
+        changes.removedIntents = [id]
+        try store.apply(changes, connection: "c")
+        #expect(try store.load("c").intents.isEmpty)
+    }
+}

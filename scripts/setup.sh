@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what accord needs beyond the Swift toolchain, when missing:
+# - libsqlite3-dev (Debian), for the state store (GRDB on the system SQLite);
+# - Python's jsonschema and PyYAML, with which the tests check the examples against the JSON Schema.
+set -euo pipefail
+if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq libsqlite3-dev
+fi
+if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+  python3 -m pip install --quiet jsonschema pyyaml
+fi
