@@ -50,6 +50,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AccordConnectors",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AccordCompiler",
             dependencies: ["AccordDiagnostics", "AccordModel", "AccordSyntax", "AccordChecker", "AccordPlan"],
             exclude: ["README.md"],
@@ -81,6 +86,11 @@ let package = Package(
         .testTarget(
             name: "AccordStoreTests",
             dependencies: ["AccordStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccordConnectorsTests",
+            dependencies: ["AccordConnectors"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

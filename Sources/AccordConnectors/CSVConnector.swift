@@ -1,0 +1,164 @@
+import Foundation
+
+/// The `csv` app: one CSV file, one contact per row, the header naming the fields, a `tags`
+/// column (names separated by `;`) and an id column (`id` unless the `id_column` setting says
+/// otherwise). Rows without an id get `email:<address>` (or `row:<line>`), written into the id
+/// column the next time accord writes the file.
+public struct CSVConnector: ContactConnector {
+    public let path: String
+    public let idColumn: String
+    public let tagsColumn = "tags"
+    public let batchSize = 10_000
+
+    public init(path: String, idColumn: String = "id") {
+        self.path = path
+        self.idColumn = idColumn
+    }
+
+    /// Size and modification time of the file: when they did not change, nothing did.
+    private func fileVersion() throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try VCardDirectoryConnector.version(of: path)
+    }
+
+    func load() throws -> CSVTable {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if !FileManager.default.fileExists(atPath: path) { return CSVTable(header: [idColumn, "email", tagsColumn], rows: []) }
+            throw ConnectorError("csv: cannot read '\(path)'")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw ConnectorError("csv: '\(path)' is not UTF-8 text") }
+        var table = try CSVTable.parse(text, file: path)
+        if table.header.isEmpty { table.header = [idColumn, "email", tagsColumn] }
+        return table
+    }
+
+    func id(of values: [String], in table: CSVTable, line: Int) -> String {
+        if let index = table.header.firstIndex(of: idColumn), !values[index].isEmpty { return values[index] }
+        if let index = table.header.firstIndex(of: "email") {
+            let email = values[index].trimmingCharacters(in: .whitespaces).lowercased()
+            if !email.isEmpty { return "email:" + email }
+        }
+        return "row:\(line)"
+    }
+
+    func record(_ values: [String], in table: CSVTable, line: Int) -> ContactRecord {
+        var fields: [String: [String]] = [:]
+        var segments: [String: Set<String>] = [:]
+        for (column, value) in zip(table.header, values) where !value.isEmpty {
+            if column == tagsColumn {
+                let tags = Set(value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+                if !tags.isEmpty { segments["tag"] = tags }
+            } else {
+                fields[column] = [value]
+            }
+        }
+        let id = id(of: values, in: table, line: line)
+        fields[idColumn] = [id]
+        return ContactRecord(id: id, version: Self.hash(values), fields: fields, segments: segments)
+    }
+
+    /// FNV-1a over the row's values: the row's version.
+    static func hash(_ values: [String]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for value in values {
+            for byte in value.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            hash ^= 0x1f
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+
+    public func list(since state: ListingState) async throws -> Listing {
+        let version = try fileVersion()
+        if let version, state.cursor == version {
+            return Listing(changed: [], deleted: [], cursor: version)
+        }
+        let table = try load()
+        var changed: [ContactRecord] = []
+        var present = Set<String>()
+        for row in table.rows {
+            let record = record(row.values, in: table, line: row.line)
+            if !present.insert(record.id).inserted {
+                throw ConnectorError("csv: '\(path)' line \(row.line): the id '\(record.id)' appears twice")
+            }
+            if state.known[record.id] != record.version { changed.append(record) }
+        }
+        let deleted = state.known.keys.filter { !present.contains($0) }.sorted()
+        return Listing(changed: changed, deleted: deleted, cursor: version)
+    }
+
+    public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
+        try modify { table in
+            contacts.map { contact in
+                var values = Array(repeating: "", count: table.header.count)
+                let id = UUID().uuidString.lowercased()
+                var fields = contact.fields
+                fields[idColumn] = [id]
+                Self.set(fields, segments: contact.segments, into: &values, table: &table)
+                table.rows.append((line: table.rows.count + 2, values: values))
+                return id
+            }
+        }
+    }
+
+    public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
+        try modify { table in
+            updates.map { update in
+                guard let index = table.rows.firstIndex(where: { id(of: $0.values, in: table, line: $0.line) == update.id }) else {
+                    return nil
+                }
+                var values = table.rows[index].values
+                let current = record(values, in: table, line: table.rows[index].line)
+                var segments = current.segments
+                for (kind, names) in update.addSegments { segments[kind, default: []].formUnion(names) }
+                for (kind, names) in update.removeSegments { segments[kind]?.subtract(names) }
+                var fields = update.fields
+                fields[idColumn] = [update.id]
+                Self.set(fields, segments: segments, into: &values, table: &table)
+                table.rows[index].values = values
+                return update.id
+            }
+        }
+    }
+
+    /// Loads the table, changes it, writes it back atomically once, and returns each written
+    /// record (or a failure for a missing id).
+    private func modify(_ change: (inout CSVTable) -> [String?]) throws -> [WriteResult] {
+        var table = try load()
+        // Persist derived ids so they stay stable.
+        if let idIndex = table.header.firstIndex(of: idColumn) {
+            for index in table.rows.indices where table.rows[index].values[idIndex].isEmpty {
+                table.rows[index].values[idIndex] = id(of: table.rows[index].values, in: table, line: table.rows[index].line)
+            }
+        }
+        let ids = change(&table)
+        try AtomicFile.write(table.serialized(), to: URL(fileURLWithPath: path))
+        var byID: [String: ContactRecord] = [:]
+        for row in table.rows {
+            let record = record(row.values, in: table, line: row.line)
+            byID[record.id] = record
+        }
+        return ids.map { id in
+            guard let id, let record = byID[id] else { return .failed(reason: "the row no longer exists") }
+            return .written(record)
+        }
+    }
+
+    /// Writes fields (adding columns for new ones) and the tags column into a row.
+    private static func set(_ fields: [String: [String]], segments: [String: Set<String>], into values: inout [String], table: inout CSVTable) {
+        func column(_ name: String) -> Int {
+            if let index = table.header.firstIndex(of: name) { return index }
+            table.header.append(name)
+            for index in table.rows.indices { table.rows[index].values.append("") }
+            values.append("")
+            return table.header.count - 1
+        }
+        for (field, fieldValues) in fields.sorted(by: { $0.key < $1.key }) {
+            values[column(field)] = fieldValues.first ?? ""
+        }
+        values[column("tags")] = (segments["tag"] ?? []).sorted().joined(separator: ";")
+    }
+}

@@ -1,0 +1,110 @@
+/// A contact as a connector sees it: field values and segment memberships.
+public struct ContactRecord: Sendable, Hashable {
+    /// The app's stable id for the record.
+    public var id: String
+    /// A token that changes whenever the record changes (ETag, size+mtime, content hash).
+    public var version: String?
+    /// Field name (as in the app schema) → values; single-value fields hold at most one.
+    public var fields: [String: [String]]
+    /// Segment kind (tag, list, ...) → names the record belongs to.
+    public var segments: [String: Set<String>]
+    /// Whether the contact unsubscribed (marketing apps).
+    public var unsubscribed: Bool
+
+    public init(id: String, version: String? = nil, fields: [String: [String]] = [:], segments: [String: Set<String>] = [:], unsubscribed: Bool = false) {
+        self.id = id
+        self.version = version
+        self.fields = fields
+        self.segments = segments
+        self.unsubscribed = unsubscribed
+    }
+}
+
+/// A record to create.
+public struct NewContact: Sendable, Hashable {
+    public var fields: [String: [String]]
+    public var segments: [String: Set<String>]
+
+    public init(fields: [String: [String]], segments: [String: Set<String>] = [:]) {
+        self.fields = fields
+        self.segments = segments
+    }
+}
+
+/// Changes to one existing record: fields to set (an empty list clears), segments to join and leave.
+public struct ContactUpdate: Sendable, Hashable {
+    public var id: String
+    public var fields: [String: [String]]
+    public var addSegments: [String: Set<String>]
+    public var removeSegments: [String: Set<String>]
+
+    public init(id: String, fields: [String: [String]] = [:], addSegments: [String: Set<String>] = [:], removeSegments: [String: Set<String>] = [:]) {
+        self.id = id
+        self.fields = fields
+        self.addSegments = addSegments
+        self.removeSegments = removeSegments
+    }
+
+    public var isEmpty: Bool {
+        fields.isEmpty && addSegments.values.allSatisfy(\.isEmpty) && removeSegments.values.allSatisfy(\.isEmpty)
+    }
+}
+
+/// The outcome of one create or update.
+public enum WriteResult: Sendable, Hashable {
+    /// Written; the record as it is now stored by the app.
+    case written(ContactRecord)
+    /// Rejected; the reason becomes a failed health entry.
+    case failed(reason: String)
+}
+
+/// What the previous run knew, so a connector can list only what changed.
+public struct ListingState: Sendable, Hashable {
+    /// The cursor the connector returned last time.
+    public var cursor: String?
+    /// Record id → version as of the last run.
+    public var known: [String: String]
+
+    public init(cursor: String? = nil, known: [String: String] = [:]) {
+        self.cursor = cursor
+        self.known = known
+    }
+
+    /// A full listing: nothing known.
+    public static let full = ListingState()
+}
+
+/// The result of a listing: records that are new or changed since `ListingState`, and the ids of
+/// known records that are gone. Known records in neither list are unchanged.
+public struct Listing: Sendable {
+    public var changed: [ContactRecord]
+    public var deleted: [String]
+    public var cursor: String?
+
+    public init(changed: [ContactRecord], deleted: [String], cursor: String?) {
+        self.changed = changed
+        self.deleted = deleted
+        self.cursor = cursor
+    }
+}
+
+/// An app accord syncs. There is deliberately no delete operation: accord never deletes a contact.
+public protocol ContactConnector: Sendable {
+    /// Records per write call.
+    var batchSize: Int { get }
+
+    /// New and changed records since `state`, and deleted ids; everything when `state` is `.full`.
+    func list(since state: ListingState) async throws -> Listing
+
+    /// Creates records, one result per input, in order.
+    func create(_ contacts: [NewContact]) async throws -> [WriteResult]
+
+    /// Updates records, one result per input, in order.
+    func update(_ updates: [ContactUpdate]) async throws -> [WriteResult]
+}
+
+/// A failure that stops a run (unreachable app, unreadable file), as opposed to one record failing.
+public struct ConnectorError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,178 @@
+/// A vCard (3.0 or 4.0) as an ordered list of properties, so a card can be changed and written
+/// back without losing anything accord does not map (RFC 6350, RFC 2426).
+public struct VCard: Sendable, Hashable {
+    /// One content line: `group.NAME;PARAMS:value`, value kept as written (escaped).
+    public struct Property: Sendable, Hashable {
+        public var group: String?
+        /// Upper-cased property name.
+        public var name: String
+        /// Parameters as written, without the leading `;` (e.g. `TYPE=work;PREF=1`).
+        public var parameters: String
+        /// The raw (escaped) value.
+        public var value: String
+
+        public init(group: String? = nil, name: String, parameters: String = "", value: String) {
+            self.group = group
+            self.name = name.uppercased()
+            self.parameters = parameters
+            self.value = value
+        }
+    }
+
+    public var properties: [Property]
+
+    public init(properties: [Property]) {
+        self.properties = properties
+    }
+
+    /// `VERSION`, `3.0` when absent.
+    public var version: String { properties.first { $0.name == "VERSION" }?.value ?? "3.0" }
+
+    // MARK: - Parsing
+
+    /// Parses one vCard.
+    public static func parse(_ text: String) throws -> VCard {
+        var lines: [String] = []
+        // Unfold: a line starting with a space or tab continues the previous one.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            if let first = rawLine.first, first == " " || first == "\t", !lines.isEmpty {
+                lines[lines.count - 1] += rawLine.dropFirst()
+            } else if !rawLine.isEmpty {
+                lines.append(String(rawLine))
+            }
+        }
+        guard lines.first?.uppercased() == "BEGIN:VCARD" else { throw ConnectorError("not a vCard: it does not start with BEGIN:VCARD") }
+        guard let end = lines.lastIndex(where: { $0.uppercased() == "END:VCARD" }) else {
+            throw ConnectorError("not a vCard: END:VCARD is missing")
+        }
+        var properties: [Property] = []
+        for (index, line) in lines[1..<end].enumerated() {
+            guard let property = Property(line: line) else {
+                throw ConnectorError("malformed vCard line \(index + 2): '\(line.prefix(60))'")
+            }
+            properties.append(property)
+        }
+        return VCard(properties: properties)
+    }
+
+    // MARK: - Writing
+
+    /// The card as text: CRLF line ends, lines folded at 75 octets.
+    public func serialized() -> String {
+        var out = "BEGIN:VCARD\r\n"
+        for property in properties {
+            out += Self.fold(property.line) + "\r\n"
+        }
+        return out + "END:VCARD\r\n"
+    }
+
+    static func fold(_ line: String) -> String {
+        guard line.utf8.count > 75 else { return line }
+        var out = ""
+        var width = 0
+        for character in line {
+            let size = String(character).utf8.count
+            if width + size > 75 {
+                out += "\r\n "
+                width = 1
+            }
+            out.append(character)
+            width += size
+        }
+        return out
+    }
+
+    // MARK: - Text values
+
+    /// Unescapes a text value (`\\`, `\n`, `\,`, `\;`).
+    public static func unescape(_ value: Substring) -> String {
+        var out = ""
+        var escaped = false
+        for character in value {
+            if escaped {
+                switch character {
+                case "n", "N": out.append("\n")
+                default: out.append(character)
+                }
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Escapes a text value for a vCard line.
+    public static func escape(_ value: String) -> String {
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\n", "\r\n": out += "\\n"
+            case ",": out += "\\,"
+            case ";": out += "\\;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Splits a raw value on unescaped `separator` (`;` for N/ADR/ORG components, `,` for lists).
+    public static func split(_ value: String, on separator: Character) -> [Substring] {
+        var parts: [Substring] = []
+        var start = value.startIndex
+        var escaped = false
+        var index = value.startIndex
+        while index < value.endIndex {
+            let character = value[index]
+            if escaped {
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == separator {
+                parts.append(value[start..<index])
+                start = value.index(after: index)
+            }
+            index = value.index(after: index)
+        }
+        parts.append(value[start...])
+        return parts
+    }
+}
+
+extension VCard.Property {
+    /// Parses `group.NAME;PARAMS:value`; the first colon outside double quotes ends the name part.
+    init?(line: String) {
+        var inQuotes = false
+        var colon: String.Index?
+        for index in line.indices {
+            let character = line[index]
+            if character == "\"" { inQuotes.toggle() }
+            if character == ":" && !inQuotes {
+                colon = index
+                break
+            }
+        }
+        guard let colon else { return nil }
+        let head = line[..<colon]
+        value = String(line[line.index(after: colon)...])
+        let nameEnd = head.firstIndex(of: ";") ?? head.endIndex
+        var fullName = head[..<nameEnd]
+        parameters = nameEnd < head.endIndex ? String(head[head.index(after: nameEnd)...]) : ""
+        if let dot = fullName.firstIndex(of: ".") {
+            group = String(fullName[..<dot])
+            fullName = fullName[fullName.index(after: dot)...]
+        } else {
+            group = nil
+        }
+        guard !fullName.isEmpty else { return nil }
+        name = fullName.uppercased()
+    }
+
+    /// The content line, unfolded.
+    var line: String {
+        (group.map { "\($0)." } ?? "") + name + (parameters.isEmpty ? "" : ";" + parameters) + ":" + value
+    }
+}

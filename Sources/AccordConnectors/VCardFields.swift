@@ -1,0 +1,144 @@
+import Foundation
+
+/// Maps vCard properties to the fields of the `vcard-dir` and `carddav` app schemas, and
+/// CATEGORIES to the `tag` segment. Shared by every app that stores vCards.
+enum VCardFields {
+    enum Target {
+        /// A whole property; `multi` when the field holds every occurrence.
+        case property(String, multi: Bool, text: Bool)
+        /// One component of a structured property (N, ORG).
+        case component(String, index: Int, count: Int)
+    }
+
+    static let table: [String: Target] = [
+        "uid": .property("UID", multi: false, text: false),
+        "email": .property("EMAIL", multi: true, text: false),
+        "tel": .property("TEL", multi: true, text: false),
+        "adr": .property("ADR", multi: true, text: false),
+        "formatted_name": .property("FN", multi: false, text: true),
+        "family_name": .component("N", index: 0, count: 5),
+        "given_name": .component("N", index: 1, count: 5),
+        "org": .component("ORG", index: 0, count: 1),
+        "title": .property("TITLE", multi: false, text: true),
+        "note": .property("NOTE", multi: false, text: true),
+        "url": .property("URL", multi: false, text: false),
+        "bday": .property("BDAY", multi: false, text: false),
+        "rev": .property("REV", multi: false, text: false),
+    ]
+
+    static let tagSegment = "tag"
+
+    /// The record a card describes.
+    static func record(_ card: VCard, id: String, version: String?) -> ContactRecord {
+        var fields: [String: [String]] = [:]
+        for (field, target) in table {
+            let values = read(target, from: card)
+            if !values.isEmpty { fields[field] = values }
+        }
+        var tags = Set<String>()
+        for property in card.properties where property.name == "CATEGORIES" {
+            for tag in VCard.split(property.value, on: ",") {
+                let name = VCard.unescape(tag).trimmingCharacters(in: .whitespaces)
+                if !name.isEmpty { tags.insert(name) }
+            }
+        }
+        return ContactRecord(id: id, version: version, fields: fields, segments: tags.isEmpty ? [:] : [tagSegment: tags])
+    }
+
+    private static func read(_ target: Target, from card: VCard) -> [String] {
+        switch target {
+        case .property(let name, let multi, let text):
+            let values = card.properties.filter { $0.name == name }.map { text ? VCard.unescape(Substring($0.value)) : $0.value }
+                .filter { !$0.isEmpty }
+            return multi ? values : Array(values.prefix(1))
+        case .component(let name, let index, _):
+            guard let property = card.properties.first(where: { $0.name == name }) else { return [] }
+            let parts = VCard.split(property.value, on: ";")
+            guard index < parts.count else { return [] }
+            let value = VCard.unescape(parts[index])
+            return value.isEmpty ? [] : [value]
+        }
+    }
+
+    /// Applies field values (an empty list clears) and segment changes to a card, keeping every
+    /// other property and the parameters of replaced ones.
+    static func apply(_ fields: [String: [String]], add: Set<String>, remove: Set<String>, to card: inout VCard) {
+        for (field, values) in fields.sorted(by: { $0.key < $1.key }) {
+            guard let target = table[field] else { continue }
+            write(values, target, to: &card)
+        }
+        if !add.isEmpty || !remove.isEmpty {
+            var tags = Set(record(card, id: "", version: nil).segments[tagSegment] ?? [])
+            tags.formUnion(add)
+            tags.subtract(remove)
+            let position = card.properties.firstIndex { $0.name == "CATEGORIES" }
+            card.properties.removeAll { $0.name == "CATEGORIES" }
+            if !tags.isEmpty {
+                let property = VCard.Property(name: "CATEGORIES", value: tags.sorted().map(VCard.escape).joined(separator: ","))
+                card.properties.insert(property, at: min(position ?? card.properties.count, card.properties.count))
+            }
+        }
+        ensureRequired(&card)
+    }
+
+    private static func write(_ values: [String], _ target: Target, to card: inout VCard) {
+        switch target {
+        case .property(let name, let multi, let text):
+            let encoded = (multi ? values : Array(values.prefix(1))).map { text ? VCard.escape($0) : $0 }
+            let existing = card.properties.indices.filter { card.properties[$0].name == name }
+            var replacements = existing.enumerated().compactMap { offset, index -> (Int, VCard.Property)? in
+                guard offset < encoded.count else { return nil }
+                var property = card.properties[index]
+                property.value = encoded[offset]
+                return (index, property)
+            }
+            for (index, property) in replacements { card.properties[index] = property }
+            let unused = Array(existing.dropFirst(encoded.count))
+            for index in unused.reversed() { card.properties.remove(at: index) }
+            if encoded.count > existing.count {
+                let insertAt = (replacements.last?.0).map { $0 + 1 } ?? card.properties.count
+                let added = encoded[existing.count...].map { VCard.Property(name: name, value: $0) }
+                card.properties.insert(contentsOf: added, at: min(insertAt, card.properties.count))
+            }
+            replacements.removeAll()
+        case .component(let name, let index, let count):
+            let value = VCard.escape(values.first ?? "")
+            if let position = card.properties.firstIndex(where: { $0.name == name }) {
+                var parts = VCard.split(card.properties[position].value, on: ";").map(String.init)
+                while parts.count <= index { parts.append("") }
+                parts[index] = value
+                card.properties[position].value = parts.joined(separator: ";")
+            } else if !value.isEmpty {
+                var parts = Array(repeating: "", count: count)
+                parts[index] = value
+                card.properties.append(VCard.Property(name: name, value: parts.joined(separator: ";")))
+            }
+        }
+    }
+
+    /// vCard requires FN (and 3.0 requires N): derive them when missing.
+    private static func ensureRequired(_ card: inout VCard) {
+        let fn = read(.property("FN", multi: false, text: true), from: card).first
+        if fn == nil {
+            let given = read(.component("N", index: 1, count: 5), from: card).first
+            let family = read(.component("N", index: 0, count: 5), from: card).first
+            let name = [given, family].compactMap { $0 }.joined(separator: " ")
+            let fallback = name.isEmpty ? read(.property("EMAIL", multi: false, text: false), from: card).first ?? "" : name
+            card.properties.removeAll { $0.name == "FN" }
+            let position = (card.properties.firstIndex { $0.name == "VERSION" }).map { $0 + 1 } ?? 0
+            card.properties.insert(VCard.Property(name: "FN", value: VCard.escape(fallback)), at: position)
+        }
+        if card.version == "3.0", !card.properties.contains(where: { $0.name == "N" }) {
+            card.properties.append(VCard.Property(name: "N", value: ";;;;"))
+        }
+    }
+
+    /// A new vCard 3.0 with a fresh UID.
+    static func newCard(uid: String, fields: [String: [String]], tags: Set<String>) -> VCard {
+        var card = VCard(properties: [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: uid)])
+        var fields = fields
+        fields["uid"] = nil
+        apply(fields, add: tags, remove: [], to: &card)
+        return card
+    }
+}

@@ -1,0 +1,106 @@
+import AccordConnectors
+import Foundation
+import Testing
+
+/// The contract every connector passes: create, list, incremental listing, update (fields and
+/// segments), deletion detection.
+struct ConnectorCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var make: @Sendable (String) -> any ContactConnector
+    /// Deletes a record behind accord's back, as a user of the app would.
+    var deleteOutside: @Sendable (any ContactConnector, String, String) throws -> Void
+
+    var testDescription: String { name }
+
+    static let all: [ConnectorCase] = [
+        ConnectorCase(
+            name: "in-memory", make: { _ in InMemoryConnector() },
+            deleteOutside: { connector, _, id in (connector as! InMemoryConnector).delete(id) }),
+        ConnectorCase(
+            name: "vcard-dir",
+            make: { directory in
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                return VCardDirectoryConnector(directory: directory)
+            },
+            deleteOutside: { _, directory, id in try FileManager.default.removeItem(atPath: directory + "/" + id) }),
+        ConnectorCase(
+            name: "csv",
+            make: { directory in
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                return CSVConnector(path: directory + "/contacts.csv")
+            },
+            deleteOutside: { connector, _, id in
+                let csv = connector as! CSVConnector
+                let text = try String(contentsOfFile: csv.path, encoding: .utf8)
+                let kept = text.split(separator: "\r\n").filter { !$0.hasPrefix(id + ",") }
+                try (kept.joined(separator: "\r\n") + "\r\n").write(toFile: csv.path, atomically: true, encoding: .utf8)
+            }),
+    ]
+}
+
+func temporaryDirectory() -> String {
+    NSTemporaryDirectory() + "accord-connector-" + UUID().uuidString
+}
+
+@Suite struct ConnectorConformanceTests {
+    /// Field names the local schemas share for these tests.
+    func fields(_ connector: ConnectorCase, email: String, first: String) -> [String: [String]] {
+        switch connector.name {
+        case "vcard-dir": ["email": [email], "given_name": [first], "family_name": ["Example"]]
+        default: ["email": [email], "first_name": [first], "last_name": ["Example"]]
+        }
+    }
+
+    func firstNameField(_ connector: ConnectorCase) -> String { connector.name == "vcard-dir" ? "given_name" : "first_name" }
+
+    @Test(arguments: ConnectorCase.all)
+    func createListUpdateAndDetectDeletions(_ kind: ConnectorCase) async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let connector = kind.make(directory)
+
+        // Create two.
+        let created = try await connector.create([
+            NewContact(fields: fields(kind, email: "ann@example.com", first: "Ann"), segments: ["tag": ["customer"]]),
+            NewContact(fields: fields(kind, email: "bob@example.com", first: "Bob")),
+        ])
+        let records = created.compactMap { if case .written(let record) = $0 { record } else { nil } }
+        try #require(records.count == 2)
+        #expect(records[0].fields["email"] == ["ann@example.com"])
+        #expect(records[0].segments["tag"] == ["customer"])
+
+        // A full listing returns both, with versions.
+        let full = try await connector.list(since: .full)
+        #expect(Set(full.changed.map(\.id)) == Set(records.map(\.id)))
+        #expect(full.changed.allSatisfy { $0.version != nil })
+        let known = Dictionary(uniqueKeysWithValues: full.changed.map { ($0.id, $0.version!) })
+
+        // Nothing changed: nothing listed.
+        let quiet = try await connector.list(since: ListingState(cursor: full.cursor, known: known))
+        #expect(quiet.changed.isEmpty && quiet.deleted.isEmpty)
+
+        // Update one: field and segments; the other field stays.
+        let ann = records[0].id
+        let updated = try await connector.update([
+            ContactUpdate(id: ann, fields: [firstNameField(kind): ["Anna"]], addSegments: ["tag": ["vip"]], removeSegments: ["tag": ["customer"]])
+        ])
+        guard case .written(let annNow) = try #require(updated.first) else {
+            Issue.record("update failed: \(updated)")
+            return
+        }
+        #expect(annNow.fields[firstNameField(kind)] == ["Anna"])
+        #expect(annNow.fields["email"] == ["ann@example.com"])
+        #expect(annNow.segments["tag"] == ["vip"])
+        let afterUpdate = try await connector.list(since: ListingState(cursor: full.cursor, known: known))
+        #expect(afterUpdate.changed.map(\.id) == [ann])
+
+        // Deleted behind accord's back: reported as deleted.
+        try kind.deleteOutside(connector, directory, records[1].id)
+        let afterDelete = try await connector.list(since: ListingState(cursor: afterUpdate.cursor, known: known))
+        #expect(afterDelete.deleted == [records[1].id])
+
+        // Updating a record that is gone fails for that record only.
+        let missing = try await connector.update([ContactUpdate(id: records[1].id, fields: ["email": ["x@example.com"]])])
+        if case .written = try #require(missing.first) { Issue.record("update of a missing record succeeded") }
+    }
+}

@@ -1,0 +1,118 @@
+@testable import AccordConnectors
+import Foundation
+import Testing
+
+@Suite struct VCardTests {
+    static let card40 = """
+    BEGIN:VCARD\r
+    VERSION:4.0\r
+    UID:urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1\r
+    FN:Ann Müller\r
+    N:Müller;Ann;;Dr.;\r
+    EMAIL;TYPE=work;PREF=1:ann@example.com\r
+    EMAIL;TYPE=home:ann@home.example\r
+    TEL;VALUE=uri;TYPE="voice,cell":tel:+49-30-1234567\r
+    ORG:ACME\\, Inc.;Research\r
+    NOTE:Line one\\nline two with a very long text that needs folding because it is longer than seventy-five octets\r
+    CATEGORIES:customer,vip\r
+    X-CUSTOM;X-PARAM=1:kept as is\r
+    item1.URL:https://example.com\r
+    item1.X-ABLABEL:Homepage\r
+    PHOTO:data:image/png;base64,iVBORw0KGgo=\r
+    END:VCARD\r
+
+    """
+
+    @Test func readsVCard40() throws {
+        let record = VCardFields.record(try VCard.parse(Self.card40), id: "ann.vcf", version: nil)
+        #expect(record.fields["email"] == ["ann@example.com", "ann@home.example"])
+        #expect(record.fields["given_name"] == ["Ann"])
+        #expect(record.fields["family_name"] == ["Müller"])
+        #expect(record.fields["org"] == ["ACME, Inc."])
+        #expect(record.fields["note"]?.first?.hasPrefix("Line one\nline two") == true)
+        #expect(record.fields["url"] == ["https://example.com"])
+        #expect(record.segments["tag"] == ["customer", "vip"])
+    }
+
+    @Test func readsVCard30WithFoldedLinesAndLF() throws {
+        let text = "BEGIN:VCARD\nVERSION:3.0\nFN:Bob\nN:Builder;Bob;;;\nEMAIL;TYPE=INTERNET:bob@exa\n mple.com\nTITLE:Chief\\, builder\nEND:VCARD\n"
+        let record = VCardFields.record(try VCard.parse(text), id: "bob.vcf", version: nil)
+        #expect(record.fields["email"] == ["bob@example.com"])
+        #expect(record.fields["title"] == ["Chief, builder"])
+    }
+
+    @Test func writingChangesOnlyWhatIsMappedAndKeepsTheRest() throws {
+        var card = try VCard.parse(Self.card40)
+        VCardFields.apply(["given_name": ["Anna"], "email": ["ann@new.example", "ann@home.example"]], add: ["new"], remove: ["vip"], to: &card)
+        let text = card.serialized()
+        let reread = try VCard.parse(text)
+        let record = VCardFields.record(reread, id: "a", version: nil)
+        #expect(record.fields["given_name"] == ["Anna"])
+        #expect(record.fields["family_name"] == ["Müller"])
+        #expect(record.fields["email"] == ["ann@new.example", "ann@home.example"])
+        #expect(record.segments["tag"] == ["customer", "new"])
+        // Unmapped properties and parameters survive byte for byte.
+        for line in ["X-CUSTOM;X-PARAM=1:kept as is", "item1.X-ABLABEL:Homepage", "PHOTO:data:image/png;base64,iVBORw0KGgo=",
+                     "EMAIL;TYPE=work;PREF=1:ann@new.example", "TEL;VALUE=uri;TYPE=\"voice,cell\":tel:+49-30-1234567", "N:Müller;Anna;;Dr.;"] {
+            #expect(text.contains(line + "\r\n"), "\(line)")
+        }
+        #expect(text.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 75 })
+    }
+
+    @Test func roundTripWithoutChangesIsLossless() throws {
+        let card = try VCard.parse(Self.card40)
+        #expect(try VCard.parse(card.serialized()) == card)
+    }
+
+    @Test func newCardsHaveUIDFNAndN() throws {
+        let card = VCardFields.newCard(uid: "u1", fields: ["given_name": ["Cy"], "family_name": ["Young"], "email": ["cy@example.com"]], tags: ["crm"])
+        let text = card.serialized()
+        #expect(text.hasPrefix("BEGIN:VCARD\r\nVERSION:3.0\r\n"))
+        #expect(text.contains("UID:u1\r\n") && text.contains("FN:Cy Young\r\n") && text.contains("CATEGORIES:crm\r\n"))
+    }
+
+    @Test(arguments: ["", "not a card", "BEGIN:VCARD\nFN:x\n", "BEGIN:VCARD\nno colon here\nEND:VCARD\n"])
+    func malformedCardsAreErrors(_ text: String) {
+        #expect(throws: ConnectorError.self) { try VCard.parse(text) }
+    }
+}
+
+@Suite struct CSVTests {
+    @Test func parsesQuotingNewlinesAndBOM() throws {
+        let text = "\u{FEFF}id,email,notes,tags\r\n1,ann@example.com,\"says \"\"hi\"\", then\nleaves\",customer;vip\n2,bob@example.com,,\n"
+        let table = try CSVTable.parse(text, file: "t.csv")
+        #expect(table.header == ["id", "email", "notes", "tags"])
+        #expect(table.rows.count == 2)
+        #expect(table.rows[0].values[2] == "says \"hi\", then\nleaves")
+        #expect(table.rows[1].line == 4)
+        #expect(try CSVTable.parse(table.serialized(), file: "t.csv") == table)
+    }
+
+    @Test(arguments: [
+        ("id,email\n1,a@example.com,extra\n", "line 2: the row has 3 fields, the header has 2"),
+        ("id,email\n1,\"unterminated\n2,b@example.com\n", "line 2: a quoted field is never closed"),
+        ("id,email\n1,a\"b@example.com\n", "line 2: a quote inside an unquoted field"),
+    ])
+    func malformedRowsNameTheirLine(_ text: String, _ message: String) {
+        do {
+            _ = try CSVTable.parse(text, file: "t.csv")
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+    }
+
+    @Test func rowsWithoutIdGetStableIdsWrittenBack() async throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/c.csv"
+        try "id,email,first_name,tags\n,Ann@Example.com,Ann,\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let connector = CSVConnector(path: path)
+        let listing = try await connector.list(since: .full)
+        #expect(listing.changed.map(\.id) == ["email:ann@example.com"])
+        _ = try await connector.update([ContactUpdate(id: "email:ann@example.com", fields: ["first_name": ["Anna"]])])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == "id,email,first_name,tags\r\nemail:ann@example.com,Ann@Example.com,Anna,\r\n")
+    }
+}
