@@ -55,6 +55,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AccordRunner",
+            dependencies: ["AccordPlan", "AccordStore", "AccordConnectors"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AccordCompiler",
             dependencies: ["AccordDiagnostics", "AccordModel", "AccordSyntax", "AccordChecker", "AccordPlan"],
             exclude: ["README.md"],
@@ -91,6 +97,11 @@ let package = Package(
         .testTarget(
             name: "AccordConnectorsTests",
             dependencies: ["AccordConnectors"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccordRunnerTests",
+            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordStore", "AccordPlan"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

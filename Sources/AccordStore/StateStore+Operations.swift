@@ -233,3 +233,20 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension StateStore {
+    /// Replaces a connection's health entries with `entries` (one run's findings).
+    public func replaceHealth(_ entries: [HealthEntry], connection: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM health WHERE connection = ?", arguments: [connection])
+            for entry in entries {
+                try db.execute(
+                    sql: """
+                    INSERT OR REPLACE INTO health (connection, side, record_id, kind, reason, detail, email, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    arguments: [connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt])
+            }
+        }
+    }
+}

@@ -1,0 +1,561 @@
+import AccordConnectors
+import AccordPlan
+import AccordStore
+import Foundation
+
+/// One run's work: list, link, evaluate rules, merge, write, remember.
+struct Engine {
+    let plan: SyncPlan
+    let connectors: [StoredSide: any ContactConnector]
+    let store: StateStore
+    let snapshot: ConnectionSnapshot
+    let fullScan: Bool
+    let options: RunOptions
+
+    var counts = RunCounts()
+    var changes: [PlannedChange] = []
+
+    // Per side: the current values of every live record, its version, what changed, what is gone.
+    private var current: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
+    private var versions: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
+    private var changed: [StoredSide: Set<String>] = [.a: [], .b: []]
+    private var deleted: [StoredSide: Set<String>] = [.a: [], .b: []]
+    private var cursors: [StoredSide: String] = [:]
+    private var linkOf: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
+    private var newLinks: Set<RecordLink> = []
+    private var matched: [String: [String: [Int]]] = [:]
+    private var health: [HealthEntry] = []
+    /// Snapshots already stored by a write batch this run.
+    private var stored: [StoredSide: Set<String>] = [.a: [], .b: []]
+
+    init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
+        self.plan = plan
+        self.connectors = connectors
+        self.store = store
+        self.snapshot = snapshot
+        self.fullScan = fullScan
+        self.options = options
+    }
+
+    private func app(_ side: StoredSide) -> SyncPlan.App { plan.apps.first { $0.side == side.rawValue }! }
+    private func fieldNames(_ side: StoredSide) -> Set<String> { Set(app(side).fields.map(\.name)) }
+    private static func way(from side: StoredSide) -> String { side == .a ? "a-to-b" : "b-to-a" }
+    private static func other(_ side: StoredSide) -> StoredSide { side == .a ? .b : .a }
+
+    /// The field holding the match email on `side`.
+    private func emailField(_ side: StoredSide) -> String? {
+        if let mapping = plan.mappings.first(where: { $0.id == "default:email" }) { return side == .a ? mapping.a.first : mapping.b.first }
+        return app(side).fields.first { $0.type == "email" }?.name
+    }
+
+    private func email(_ side: StoredSide, _ values: Values?) -> String? {
+        emailField(side).flatMap { normalizedEmail(values?[$0]?.first) }
+    }
+
+    private func baseline(_ side: StoredSide, _ id: String) -> Values? { snapshot.records[side]?[id]?.fields }
+
+    private func report(_ line: String) { options.progress?(line) }
+
+    // MARK: - The run
+
+    mutating func execute() async throws {
+        report(fullScan ? "scanning both apps (full scan)" : "listing changes")
+        for side in StoredSide.allCases { try await list(side) }
+        report("listed \(current[.a]!.count) records in a, \(current[.b]!.count) in b")
+        loadLinks()
+        resolveIntents()
+        let duplicates = findDuplicates()
+        matchByEmail(duplicates: duplicates)
+        evaluateRules()
+        if !options.dryRun, !newLinks.isEmpty || !snapshot.intents.isEmpty {
+            var early = StateChanges()
+            early.links = Array(newLinks)
+            early.removedIntents = snapshot.intents.compactMap(\.id)
+            try store.apply(early, connection: plan.connection)
+        }
+        var updates: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
+        markDeletedOpposites(into: &updates)
+        mergeLinkedPairs(into: &updates)
+        let creates = plannedCreates(duplicates: duplicates)
+        recordExclusions(duplicates: duplicates)
+        for way in ["a-to-b", "b-to-a"] {
+            let target: StoredSide = way == "a-to-b" ? .b : .a
+            try await performCreates(creates.filter { $0.way == way }, target: target)
+        }
+        for side in StoredSide.allCases {
+            try await performUpdates(updates[side]!, target: side)
+        }
+        if !options.dryRun { try remember() }
+        report("done: \(counts.dictionary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+    }
+
+    // MARK: - Listing
+
+    private mutating func list(_ side: StoredSide) async throws {
+        let storedRecords = (snapshot.records[side] ?? [:]).filter { !$0.value.deleted }
+        let state = fullScan
+            ? ListingState.full
+            : ListingState(cursor: snapshot.cursors[side], known: storedRecords.compactMapValues(\.version))
+        let listing: Listing
+        do {
+            listing = try await connectors[side]!.list(since: state)
+        } catch {
+            throw ConnectorError("cannot list app '\(app(side).app)' (\(side.rawValue)): \(error)")
+        }
+        var values: [String: Values] = [:]
+        if !fullScan {
+            for (id, record) in storedRecords { values[id] = record.fields.filter { !$0.key.hasPrefix("@") } }
+        }
+        let names = fieldNames(side)
+        var listed = Set<String>()
+        for record in listing.changed {
+            values[record.id] = record.values(fields: names)
+            versions[side]![record.id] = record.version
+            changed[side]!.insert(record.id)
+            listed.insert(record.id)
+        }
+        let gone = fullScan ? Set(storedRecords.keys).subtracting(listed) : Set(listing.deleted)
+        for id in gone { values[id] = nil }
+        deleted[side] = gone
+        current[side] = values
+        if let cursor = listing.cursor { cursors[side] = cursor }
+    }
+
+    // MARK: - Links and matching
+
+    private mutating func loadLinks() {
+        for link in snapshot.links {
+            linkOf[.a]![link.a] = link.b
+            linkOf[.b]![link.b] = link.a
+        }
+    }
+
+    private mutating func addLink(a: String, b: String) {
+        linkOf[.a]![a] = b
+        linkOf[.b]![b] = a
+        newLinks.insert(RecordLink(a: a, b: b))
+        counts.linked += 1
+    }
+
+    /// Creates journaled by a run that crashed: link the created record if it is there.
+    private mutating func resolveIntents() {
+        for intent in snapshot.intents {
+            let source: StoredSide = intent.way == "a-to-b" ? .a : .b
+            let target = Self.other(source)
+            guard linkOf[source]![intent.sourceID] == nil, let email = normalizedEmail(intent.email) else { continue }
+            if let targetID = current[target]!.first(where: { linkOf[target]![$0.key] == nil && self.email(target, $0.value) == email })?.key {
+                source == .a ? addLink(a: intent.sourceID, b: targetID) : addLink(a: targetID, b: intent.sourceID)
+            }
+        }
+    }
+
+    /// Emails shared by several live records of one app.
+    private mutating func findDuplicates() -> [StoredSide: Set<String>] {
+        var result: [StoredSide: Set<String>] = [.a: [], .b: []]
+        for side in StoredSide.allCases {
+            var byEmail: [String: [String]] = [:]
+            for (id, values) in current[side]! {
+                if let email = email(side, values) { byEmail[email, default: []].append(id) }
+            }
+            for (email, ids) in byEmail where ids.count > 1 {
+                for id in ids {
+                    result[side]!.insert(id)
+                    health.append(HealthEntry(
+                        side: side, recordID: id, kind: .duplicate,
+                        reason: "\(ids.count) records in app '\(app(side).app)' share this email", email: email))
+                }
+                counts.duplicates += ids.count
+            }
+        }
+        return result
+    }
+
+    private mutating func matchByEmail(duplicates: [StoredSide: Set<String>]) {
+        var bByEmail: [String: String] = [:]
+        for (id, values) in current[.b]! where linkOf[.b]![id] == nil && !duplicates[.b]!.contains(id) {
+            if let email = email(.b, values) { bByEmail[email] = id }
+        }
+        for (id, values) in current[.a]!.sorted(by: { $0.key < $1.key }) where linkOf[.a]![id] == nil && !duplicates[.a]!.contains(id) {
+            guard let email = email(.a, values), let bID = bByEmail.removeValue(forKey: email) else { continue }
+            addLink(a: id, b: bID)
+        }
+    }
+
+    private mutating func evaluateRules() {
+        for (way, rules) in plan.rules {
+            let source: StoredSide = way == "a-to-b" ? .a : .b
+            var result: [String: [Int]] = [:]
+            for (id, values) in current[source]! {
+                let linked = linkOf[source]![id] != nil
+                result[id] = rules.indices.filter { rules[$0].predicate.matches(values, linked: linked) }
+            }
+            matched[way] = result
+        }
+    }
+
+    private func syncs(_ way: String, _ sourceID: String) -> Bool {
+        !(matched[way]?[sourceID]?.isEmpty ?? true)
+    }
+
+    // MARK: - Deletions
+
+    private mutating func markDeletedOpposites(into updates: inout [StoredSide: [String: Values]]) {
+        for side in StoredSide.allCases {
+            let opposite = Self.other(side)
+            let goneNow = deleted[side]!
+            let goneBefore = Set((snapshot.records[side] ?? [:]).filter(\.value.deleted).keys)
+            for id in goneNow.union(goneBefore) {
+                guard let counterpart = linkOf[side]![id], let values = current[opposite]![counterpart] else { continue }
+                health.append(HealthEntry(
+                    side: opposite, recordID: counterpart, kind: .deletedOpposite,
+                    reason: "its counterpart in app '\(app(side).app)' was deleted", detail: id, email: email(opposite, values)))
+                guard goneNow.contains(id), let option = plan.options.sync_deletions,
+                      let way = option.ways.first(where: { $0.way == Self.way(from: side) })
+                else { continue }
+                var target = updates[opposite]![counterpart] ?? values
+                let key = ValueKeys.segment(way.marker_kind)
+                if !(target[key] ?? []).contains(option.marker) {
+                    target[key] = ((target[key] ?? []) + [option.marker]).sorted()
+                    updates[opposite]![counterpart] = target
+                }
+            }
+        }
+    }
+
+    // MARK: - Merging
+
+    private mutating func mergeLinkedPairs(into updates: inout [StoredSide: [String: Values]]) {
+        let winnerWay = plan.winner == "b" ? "b-to-a" : "a-to-b"
+        for (aID, bID) in linkOf[.a]!.sorted(by: { $0.key < $1.key }) {
+            guard let aValues = current[.a]![aID], let bValues = current[.b]![bID] else { continue }
+            if skipFailed(.a, aID) && skipFailed(.b, bID) { continue }
+            let firstMatch = newLinks.contains(RecordLink(a: aID, b: bID)) || baseline(.a, aID) == nil || baseline(.b, bID) == nil
+            var next: [StoredSide: Values] = [.a: updates[.a]![aID] ?? aValues, .b: updates[.b]![bID] ?? bValues]
+            for mapping in plan.mappings {
+                merge(mapping, aID: aID, bID: bID, firstMatch: firstMatch, winnerWay: winnerWay, next: &next)
+            }
+            for way in plan.rules.keys.sorted() {
+                let (sourceID, targetSide) = way == "a-to-b" ? (aID, StoredSide.b) : (bID, StoredSide.a)
+                applyActions(way: way, sourceID: sourceID, target: &next[targetSide]!)
+            }
+            if next[.a] != aValues { updates[.a]![aID] = next[.a] }
+            if next[.b] != bValues { updates[.b]![bID] = next[.b] }
+        }
+    }
+
+    private func restricted(_ values: Values, _ fields: [String]) -> Values {
+        values.filter { fields.contains($0.key) }
+    }
+
+    private func isEmpty(_ values: Values, _ fields: [String]) -> Bool {
+        fields.allSatisfy { (values[$0] ?? []).isEmpty }
+    }
+
+    private mutating func merge(_ mapping: SyncPlan.Mapping, aID: String, bID: String, firstMatch: Bool, winnerWay: String, next: inout [StoredSide: Values]) {
+        let ids: [StoredSide: String] = [.a: aID, .b: bID]
+        func allowed(_ way: String) -> Bool {
+            mapping.transforms[way] != nil && syncs(way, way == "a-to-b" ? aID : bID)
+        }
+        func sourceSide(_ way: String) -> StoredSide { way == "a-to-b" ? .a : .b }
+        /// Writes the source's values into the target; returns whether anything changed.
+        func propagate(_ way: String) -> Bool {
+            let source = sourceSide(way), target = Self.other(source)
+            let desired = mapping.apply(way: way, source: next[source]!, target: next[target]!)
+            var changedTarget = false
+            for (field, values) in desired where (next[target]![field] ?? []) != values {
+                next[target]![field] = values.isEmpty ? nil : values
+                changedTarget = true
+            }
+            return changedTarget
+        }
+        let aFields = mapping.a, bFields = mapping.b
+        let aNow = restricted(current[.a]![aID]!, aFields), bNow = restricted(current[.b]![bID]!, bFields)
+        let otherWay = winnerWay == "a-to-b" ? "b-to-a" : "a-to-b"
+        if firstMatch {
+            // Differing values at the first match: the winning app, but an empty winner never clears.
+            for way in [winnerWay, otherWay] where allowed(way) && !isEmpty(next[sourceSide(way)]!, mapping.sourceFields(way)) {
+                let targetFields = mapping.targetFields(way)
+                let hadValue = !isEmpty(next[Self.other(sourceSide(way))]!, targetFields)
+                if propagate(way), hadValue { counts.conflicts_resolved += 1 }
+                break
+            }
+            return
+        }
+        let aChanged = aNow != restricted(baseline(.a, ids[.a]!) ?? [:], aFields)
+        let bChanged = bNow != restricted(baseline(.b, ids[.b]!) ?? [:], bFields)
+        switch (aChanged, bChanged) {
+        case (true, false) where allowed("a-to-b"): _ = propagate("a-to-b")
+        case (false, true) where allowed("b-to-a"): _ = propagate("b-to-a")
+        case (true, true):
+            // Both changed: nothing to do if they agree, else the winning app (never an empty winner).
+            let agreeAB = allowed("a-to-b") && mapping.apply(way: "a-to-b", source: next[.a]!, target: next[.b]!)
+                .allSatisfy { (next[.b]![$0.key] ?? []) == $0.value }
+            let agreeBA = allowed("b-to-a") && mapping.apply(way: "b-to-a", source: next[.b]!, target: next[.a]!)
+                .allSatisfy { (next[.a]![$0.key] ?? []) == $0.value }
+            if agreeAB || agreeBA { return }
+            for way in [winnerWay, otherWay] where allowed(way) && !isEmpty(next[sourceSide(way)]!, mapping.sourceFields(way)) {
+                if propagate(way) { counts.conflicts_resolved += 1 }
+                break
+            }
+        default: break
+        }
+    }
+
+    /// Applies the actions of the rules `sourceID` matches, and undoes those of rules it stopped matching.
+    private func applyActions(way: String, sourceID: String, target: inout Values) {
+        guard let rules = plan.rules[way] else { return }
+        let now = matched[way]?[sourceID] ?? []
+        let sourceSide: StoredSide = way == "a-to-b" ? .a : .b
+        let before = (baseline(sourceSide, sourceID)?[ValueKeys.matchedRules(way)] ?? []).compactMap(Int.init)
+        var actions: [SyncPlan.Action] = now.flatMap { rules[$0].actions }
+        for index in before where !now.contains(index) && index < rules.count {
+            actions += rules[index].undo ?? []
+        }
+        for action in actions {
+            switch action.kind {
+            case "add_to_segment", "remove_from_segment":
+                guard let kind = action.segment, let name = action.name else { continue }
+                let key = ValueKeys.segment(kind)
+                var members = Set(target[key] ?? [])
+                if action.kind == "add_to_segment" { members.insert(name) } else { members.remove(name) }
+                target[key] = members.isEmpty ? nil : members.sorted()
+            default:
+                guard let field = action.field, let value = action.value?.value else { continue }
+                target[field] = [value]
+            }
+        }
+    }
+
+    // MARK: - Creates
+
+    struct Create {
+        var way: String
+        var sourceID: String
+        var email: String?
+        var values: Values
+    }
+
+    private func skipFailed(_ side: StoredSide, _ id: String) -> Bool {
+        guard !fullScan, !snapshot.retryRequested, !changed[side]!.contains(id) else { return false }
+        return snapshot.health.contains { $0.kind == .failed && $0.side == side && $0.recordID == id }
+    }
+
+    private func plannedCreates(duplicates: [StoredSide: Set<String>]) -> [Create] {
+        var creates: [Create] = []
+        for way in plan.rules.keys.sorted() {
+            let source: StoredSide = way == "a-to-b" ? .a : .b
+            let target = Self.other(source)
+            let targetEmails = Set(current[target]!.values.compactMap { email(target, $0) })
+            for (id, values) in current[source]!.sorted(by: { $0.key < $1.key }) {
+                guard linkOf[source]![id] == nil, syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
+                let email = email(source, values)
+                if plan.options.avoid_duplicates {
+                    guard let email, !targetEmails.contains(email) else { continue }
+                }
+                var created: Values = [:]
+                for mapping in plan.mappings where mapping.transforms[way] != nil {
+                    for (field, list) in mapping.apply(way: way, source: values, target: [:]) where !list.isEmpty {
+                        created[field] = list
+                    }
+                }
+                applyActions(way: way, sourceID: id, target: &created)
+                creates.append(Create(way: way, sourceID: id, email: email, values: created))
+            }
+        }
+        return creates
+    }
+
+    private mutating func recordExclusions(duplicates: [StoredSide: Set<String>]) {
+        for way in plan.rules.keys.sorted() {
+            let source: StoredSide = way == "a-to-b" ? .a : .b
+            for (id, values) in current[source]! where linkOf[source]![id] == nil && !duplicates[source]!.contains(id) {
+                let reason: String
+                if plan.options.avoid_duplicates, email(source, values) == nil {
+                    reason = "the contact has no email address"
+                } else if !syncs(way, id) {
+                    reason = "it matches no \(way) rule"
+                } else {
+                    continue
+                }
+                health.append(HealthEntry(side: source, recordID: id, kind: .excluded, reason: reason))
+                counts.excluded += 1
+            }
+        }
+    }
+
+    // MARK: - Writing
+
+    private func contactChange(_ values: Values) -> (fields: [String: [String]], segments: [String: Set<String>]) {
+        var fields: [String: [String]] = [:]
+        var segments: [String: Set<String>] = [:]
+        for (key, list) in values {
+            if key.hasPrefix("#") { segments[String(key.dropFirst())] = Set(list) } else if !key.hasPrefix("@") { fields[key] = list }
+        }
+        return (fields, segments)
+    }
+
+    private mutating func performCreates(_ creates: [Create], target: StoredSide) async throws {
+        guard !creates.isEmpty else { return }
+        let connector = connectors[target]!
+        let source = Self.other(target)
+        for create in creates {
+            changes.append(PlannedChange(
+                way: create.way, kind: .create, sourceID: create.sourceID, targetID: nil, email: create.email,
+                fields: create.values.keys.sorted().map { .init(field: $0, before: [], after: create.values[$0]!) }))
+        }
+        if options.dryRun {
+            if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
+            return
+        }
+        for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) {
+            let batch = Array(creates[start..<min(start + connector.batchSize, creates.count)])
+            var intentIDs: [Int64] = []
+            for create in batch {
+                intentIDs.append(try store.recordIntent(Intent(way: create.way, sourceID: create.sourceID, email: create.email), connection: plan.connection))
+            }
+            Failpoint.hit("before-create")
+            let results = try await write(target) {
+                try await connector.create(batch.map { create in
+                    let change = contactChange(create.values)
+                    return NewContact(fields: change.fields, segments: change.segments)
+                })
+            }
+            Failpoint.hit("after-create")
+            var state = StateChanges()
+            state.removedIntents = intentIDs
+            for (create, result) in zip(batch, results) {
+                switch result {
+                case .written(let record):
+                    let link = target == .b ? RecordLink(a: create.sourceID, b: record.id) : RecordLink(a: record.id, b: create.sourceID)
+                    state.links.append(link)
+                    linkOf[source]![create.sourceID] = record.id
+                    linkOf[target]![record.id] = create.sourceID
+                    state.records[target, default: []].append(snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version))
+                    state.records[source, default: []].append(snapshotRecord(source, create.sourceID))
+                    state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
+                    stored[target]!.insert(record.id)
+                    stored[source]!.insert(create.sourceID)
+                    if target == .b { counts.created_a_to_b += 1 } else { counts.created_b_to_a += 1 }
+                case .failed(let reason):
+                    counts.failed += 1
+                    let entry = HealthEntry(side: source, recordID: create.sourceID, kind: .failed, reason: reason, detail: "create in app '\(app(target).app)'", email: create.email)
+                    state.health.append(entry)
+                    health.append(entry)
+                }
+            }
+            try store.apply(state, connection: plan.connection)
+            Failpoint.hit("after-create-commit")
+            report("created \(counts.created_a_to_b + counts.created_b_to_a) records")
+        }
+    }
+
+    private mutating func performUpdates(_ updates: [String: Values], target: StoredSide) async throws {
+        guard !updates.isEmpty else { return }
+        let connector = connectors[target]!
+        let way = Self.way(from: Self.other(target))
+        var contactUpdates: [ContactUpdate] = []
+        for (id, values) in updates.sorted(by: { $0.key < $1.key }) {
+            let before = current[target]![id] ?? [:]
+            var update = ContactUpdate(id: id)
+            var fieldChanges: [PlannedChange.FieldChange] = []
+            var marked = false
+            for key in Set(before.keys).union(values.keys).sorted() where before[key] != values[key] {
+                let old = before[key] ?? [], new = values[key] ?? []
+                fieldChanges.append(.init(field: key, before: old, after: new))
+                if key.hasPrefix("#") {
+                    let kind = String(key.dropFirst())
+                    let added = Set(new).subtracting(old), removed = Set(old).subtracting(new)
+                    if !added.isEmpty { update.addSegments[kind] = added }
+                    if !removed.isEmpty { update.removeSegments[kind] = removed }
+                    if let marker = plan.options.sync_deletions?.marker, added.contains(marker) { marked = true }
+                } else if !key.hasPrefix("@") {
+                    update.fields[key] = new
+                }
+            }
+            guard !update.isEmpty else { continue }
+            contactUpdates.append(update)
+            if marked { counts.markers_added += 1 }
+            changes.append(PlannedChange(
+                way: way, kind: marked && update.fields.isEmpty ? .mark : .update, sourceID: linkOf[target]![id] ?? "", targetID: id,
+                email: email(target, before), fields: fieldChanges))
+        }
+        if options.dryRun {
+            if target == .b { counts.updated_a_to_b += contactUpdates.count } else { counts.updated_b_to_a += contactUpdates.count }
+            return
+        }
+        for start in stride(from: 0, to: contactUpdates.count, by: max(connector.batchSize, 1)) {
+            let batch = Array(contactUpdates[start..<min(start + connector.batchSize, contactUpdates.count)])
+            Failpoint.hit("before-update")
+            let results = try await write(target) { try await connector.update(batch) }
+            Failpoint.hit("after-update")
+            var state = StateChanges()
+            for (update, result) in zip(batch, results) {
+                switch result {
+                case .written(let record):
+                    state.records[target, default: []].append(snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version))
+                    stored[target]!.insert(record.id)
+                    if target == .b { counts.updated_a_to_b += 1 } else { counts.updated_b_to_a += 1 }
+                case .failed(let reason):
+                    counts.failed += 1
+                    let source = Self.other(target)
+                    let entry = HealthEntry(
+                        side: source, recordID: linkOf[target]![update.id] ?? update.id, kind: .failed, reason: reason,
+                        detail: "update of '\(update.id)' in app '\(app(target).app)'")
+                    state.health.append(entry)
+                    health.append(entry)
+                }
+            }
+            try store.apply(state, connection: plan.connection)
+            Failpoint.hit("after-update-commit")
+        }
+    }
+
+    /// Runs a write, turning a thrown error into a run-stopping error that names the app.
+    private func write(_ side: StoredSide, _ body: () async throws -> [WriteResult]) async throws -> [WriteResult] {
+        do {
+            return try await body()
+        } catch {
+            throw ConnectorError("writing to app '\(app(side).app)' (\(side.rawValue)) failed: \(error)")
+        }
+    }
+
+    /// The snapshot to store for a record: its values now (or `values`), plus which rules it matched.
+    private func snapshotRecord(_ side: StoredSide, _ id: String, _ values: Values? = nil, version: String? = nil) -> RecordSnapshot {
+        var fields = values ?? current[side]![id] ?? [:]
+        let way = Self.way(from: side)
+        if let rules = matched[way]?[id] { fields[ValueKeys.matchedRules(way)] = rules.map(String.init) }
+        return RecordSnapshot(
+            id: id, email: email(side, fields), version: version ?? versions[side]![id] ?? snapshot.records[side]?[id]?.version,
+            fields: fields)
+    }
+
+    /// Stores what this run saw: snapshots of every changed or new record, deletions, cursors, health.
+    private func remember() throws {
+        var state = StateChanges()
+        for side in StoredSide.allCases {
+            var records: [RecordSnapshot] = []
+            for (id, _) in current[side]! where !stored[side]!.contains(id) {
+                let previous = snapshot.records[side]?[id]
+                let rules = matched[Self.way(from: side)]?[id].map { $0.map(String.init) }
+                if fullScan || changed[side]!.contains(id) || previous == nil || previous?.fields[ValueKeys.matchedRules(Self.way(from: side))] != rules {
+                    records.append(snapshotRecord(side, id))
+                }
+            }
+            for id in deleted[side]! {
+                if var record = snapshot.records[side]?[id] {
+                    record.deleted = true
+                    records.append(record)
+                }
+            }
+            state.records[side] = records
+        }
+        state.cursors = cursors
+        try store.replaceHealth(health + skippedFailures(), connection: plan.connection)
+        try store.apply(state, connection: plan.connection)
+    }
+
+    /// Failed entries of records not retried this run: they stay.
+    private func skippedFailures() -> [HealthEntry] {
+        snapshot.health.filter { $0.kind == .failed && skipFailed($0.side, $0.recordID) }
+    }
+}

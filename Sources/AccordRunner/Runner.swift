@@ -1,0 +1,87 @@
+import AccordConnectors
+import AccordPlan
+import AccordStore
+import Foundation
+
+/// Options of one run.
+public struct RunOptions: Sendable {
+    /// Compute and report every change, write nothing (neither apps nor state).
+    public var dryRun: Bool
+    /// Receives progress lines (phase and counts).
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init(dryRun: Bool = false, progress: (@Sendable (String) -> Void)? = nil) {
+        self.dryRun = dryRun
+        self.progress = progress
+    }
+}
+
+/// Why a run did not happen.
+public enum RunRefusal: Error, CustomStringConvertible, Sendable {
+    case locked(LockHolder)
+    case paused
+    case unknownPlanVersion(Int)
+
+    public var description: String {
+        switch self {
+        case .locked(let holder): "another runner holds this connection: \(holder)"
+        case .paused: "the connection is paused"
+        case .unknownPlanVersion(let version): "plan format_version \(version) is not supported by this accord"
+        }
+    }
+}
+
+/// Carries out a sync plan between two apps, keeping its memory in the state store.
+public struct Runner: Sendable {
+    public let plan: SyncPlan
+    public let a: any ContactConnector
+    public let b: any ContactConnector
+    public let store: StateStore
+
+    public init(plan: SyncPlan, a: any ContactConnector, b: any ContactConnector, store: StateStore) {
+        self.plan = plan
+        self.a = a
+        self.b = b
+        self.store = store
+    }
+
+    /// Runs the connection once.
+    public func run(_ options: RunOptions = RunOptions()) async throws -> RunReport {
+        guard plan.format_version == SyncPlan.currentFormatVersion else { throw RunRefusal.unknownPlanVersion(plan.format_version) }
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let host = ProcessInfo.processInfo.hostName
+        if !options.dryRun {
+            if let holder = try store.acquireLock(plan.connection, pid: pid, host: host, isAlive: { Self.isAlive($0, host: host) }) {
+                throw RunRefusal.locked(holder)
+            }
+        }
+        defer { if !options.dryRun { try? store.releaseLock(plan.connection, pid: pid, host: host) } }
+        let snapshot = try store.load(plan.connection)
+        if plan.paused || snapshot.paused { throw RunRefusal.paused }
+
+        let fullScan = snapshot.fingerprint != plan.fingerprint
+        let start = Date()
+        let runID = options.dryRun ? nil : try store.startRun(plan.connection, fullScan: fullScan, dryRun: false, at: start)
+        var engine = Engine(plan: plan, connectors: [.a: a, .b: b], store: store, snapshot: snapshot, fullScan: fullScan, options: options)
+        do {
+            try await engine.execute()
+        } catch {
+            if let runID {
+                try? store.finishRun(runID, connection: plan.connection, status: "failed", counts: engine.counts.dictionary, error: "\(error)", fingerprint: nil)
+            }
+            throw error
+        }
+        if let runID {
+            try store.finishRun(runID, connection: plan.connection, status: "ok", counts: engine.counts.dictionary, error: nil, fingerprint: plan.fingerprint)
+        }
+        return RunReport(
+            connection: plan.connection, fullScan: fullScan, dryRun: options.dryRun, counts: engine.counts, changes: engine.changes,
+            seconds: Date().timeIntervalSince(start), error: nil)
+    }
+
+    /// A holder on this host is alive while its process exists; one on another host is assumed alive.
+    static func isAlive(_ holder: LockHolder, host: String) -> Bool {
+        guard holder.host == host else { return true }
+        return kill(holder.pid, 0) == 0 || errno == EPERM
+    }
+}

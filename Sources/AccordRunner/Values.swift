@@ -1,0 +1,137 @@
+import AccordConnectors
+import AccordPlan
+import Foundation
+
+/// A record's values as the engine compares them: mapped fields by name and segments as
+/// `#kind` keys, each a list of strings with empty strings dropped.
+typealias Values = [String: [String]]
+
+enum ValueKeys {
+    static func segment(_ kind: String) -> String { "#" + kind }
+    /// Remembers which rules of a way matched a record at the last run, for undo.
+    static func matchedRules(_ way: String) -> String { "@rules:" + way }
+}
+
+extension ContactRecord {
+    /// The values of the fields in `fields` and every segment.
+    func values(fields: Set<String>) -> Values {
+        var values: Values = [:]
+        for (name, list) in self.fields where fields.contains(name) {
+            let cleaned = list.filter { !$0.isEmpty }
+            if !cleaned.isEmpty { values[name] = cleaned }
+        }
+        for (kind, names) in segments where !names.isEmpty {
+            values[ValueKeys.segment(kind)] = names.sorted()
+        }
+        return values
+    }
+}
+
+/// Normalised email for matching: trimmed and lower-cased; `nil` when empty.
+func normalizedEmail(_ value: String?) -> String? {
+    guard let value else { return nil }
+    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    return trimmed.isEmpty ? nil : trimmed
+}
+
+// MARK: - Predicates
+
+extension SyncPlan.PredicateNode {
+    /// Whether `values` satisfy the predicate; `linked` answers `exists_in_other_app`.
+    func matches(_ values: Values, linked: Bool) -> Bool {
+        if let all { return all.allSatisfy { $0.matches(values, linked: linked) } }
+        if let any { return any.contains { $0.matches(values, linked: linked) } }
+        if let segment {
+            let member = values[ValueKeys.segment(segment.kind)]?.contains(segment.name) ?? false
+            return member != segment.negated
+        }
+        if let field { return field.matches(values[field.name] ?? []) }
+        if let exists_in_other_app { return linked == exists_in_other_app }
+        return true
+    }
+}
+
+extension SyncPlan.FieldTest {
+    func matches(_ current: [String]) -> Bool {
+        let literal = value?.value ?? ""
+        let list = value?.values ?? []
+        func compare(_ test: (String) -> Bool) -> Bool { current.contains(where: test) }
+        func fold(_ s: String) -> String { s.lowercased() }
+        switch `operator` {
+        case "empty": return current.isEmpty
+        case "not_empty": return !current.isEmpty
+        case "equals": return compare { Self.equal($0, literal, type: value?.type) }
+        case "not_equals": return !compare { Self.equal($0, literal, type: value?.type) }
+        case "contains": return compare { fold($0).contains(fold(literal)) }
+        case "not_contains": return !compare { fold($0).contains(fold(literal)) }
+        case "starts_with": return compare { fold($0).hasPrefix(fold(literal)) }
+        case "ends_with": return compare { fold($0).hasSuffix(fold(literal)) }
+        case "one_of": return compare { candidate in list.contains { Self.equal(candidate, $0, type: nil) } }
+        case "not_one_of": return !compare { candidate in list.contains { Self.equal(candidate, $0, type: nil) } }
+        case "greater_than": return compare { Self.order($0, literal) == .orderedDescending }
+        case "less_than": return compare { Self.order($0, literal) == .orderedAscending }
+        case "at_least": return compare { Self.order($0, literal) != .orderedAscending }
+        case "at_most": return compare { Self.order($0, literal) != .orderedDescending }
+        case "after": return compare { $0 > literal }
+        case "before": return compare { $0 < literal }
+        default: return false
+        }
+    }
+
+    static func equal(_ lhs: String, _ rhs: String, type: String?) -> Bool {
+        switch type {
+        case "number": return Double(lhs) == Double(rhs)
+        case "boolean": return lhs.lowercased() == rhs.lowercased()
+        case "option": return lhs == rhs
+        default: return lhs.caseInsensitiveCompare(rhs) == .orderedSame
+        }
+    }
+
+    static func order(_ lhs: String, _ rhs: String) -> ComparisonResult? {
+        guard let l = Double(lhs), let r = Double(rhs) else { return nil }
+        return l < r ? .orderedAscending : l > r ? .orderedDescending : .orderedSame
+    }
+}
+
+// MARK: - Transforms
+
+extension SyncPlan.Mapping {
+    func sourceFields(_ way: String) -> [String] { way == "a-to-b" ? a : b }
+    func targetFields(_ way: String) -> [String] { way == "a-to-b" ? b : a }
+
+    /// The target values (by target field) that the source values produce in `way`.
+    /// `target` is the target's current values, used to split names "smartly".
+    func apply(way: String, source: Values, target: Values) -> Values {
+        let sources = sourceFields(way)
+        var values: [String] = sources.count == 2
+            ? [source[sources[0]]?.first ?? "", source[sources[1]]?.first ?? ""]
+            : source[sources[0]] ?? []
+        let targets = targetFields(way)
+        for transform in transforms[way] ?? [] {
+            switch transform.kind {
+            case "first_value": values = Array(values.prefix(1))
+            case "format_as_text": values = values.isEmpty ? [] : [values.joined(separator: ", ")]
+            case "date_to_datetime": values = values.map { $0.count == 10 ? $0 + "T00:00:00Z" : $0 }
+            case "datetime_to_date": values = values.map { String($0.prefix(10)) }
+            case "value_map": values = values.compactMap { transform.values?[$0] }
+            case "join_name": values = [values.filter { !$0.isEmpty }.joined(separator: " ")]
+            case "split_name":
+                let split = Self.splitName(values.first ?? "", first: target[targets[0]]?.first ?? "", last: target[targets[1]]?.first ?? "")
+                return [targets[0]: split.first.isEmpty ? [] : [split.first], targets[1]: split.last.isEmpty ? [] : [split.last]]
+            default: break
+            }
+        }
+        values = values.filter { !$0.isEmpty }
+        return [targets[0]: values]
+    }
+
+    /// Splits a full name, changing only the part that changed when the rest still matches.
+    static func splitName(_ full: String, first: String, last: String) -> (first: String, last: String) {
+        let full = full.trimmingCharacters(in: .whitespaces)
+        if [first, last].filter({ !$0.isEmpty }).joined(separator: " ") == full { return (first, last) }
+        if !first.isEmpty, full.hasPrefix(first + " ") { return (first, String(full.dropFirst(first.count + 1))) }
+        if !last.isEmpty, full.hasSuffix(" " + last) { return (String(full.dropLast(last.count + 1)), last) }
+        guard let space = full.lastIndex(of: " ") else { return (full, "") }
+        return (String(full[..<space]), String(full[full.index(after: space)...]))
+    }
+}
