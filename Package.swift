@@ -68,7 +68,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "accord",
-            dependencies: ["AccordCompiler", "AccordDiagnostics", "AccordModel", "AccordPlan", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AccordCompiler", "AccordDiagnostics", "AccordModel", "AccordPlan", "AccordRunner", "AccordStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),

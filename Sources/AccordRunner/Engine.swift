@@ -27,6 +27,8 @@ struct Engine {
     private var health: [HealthEntry] = []
     /// Snapshots already stored by a write batch this run.
     private var stored: [StoredSide: Set<String>] = [.a: [], .b: []]
+    /// Whether the run was asked to stop before all writes were done.
+    private var stoppedEarly = false
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
         self.plan = plan
@@ -85,6 +87,7 @@ struct Engine {
         for side in StoredSide.allCases {
             try await performUpdates(updates[side]!, target: side)
         }
+        stoppedEarly = options.shouldStop()
         if !options.dryRun { try remember() }
         report("done: \(counts.dictionary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
@@ -281,8 +284,9 @@ struct Engine {
             }
             return
         }
-        let aChanged = aNow != restricted(baseline(.a, ids[.a]!) ?? [:], aFields)
-        let bChanged = bNow != restricted(baseline(.b, ids[.b]!) ?? [:], bFields)
+        // A record whose last write failed counts as changed, so a retry sends its values again.
+        let aChanged = failedBefore(.a, aID) || aNow != restricted(baseline(.a, ids[.a]!) ?? [:], aFields)
+        let bChanged = failedBefore(.b, bID) || bNow != restricted(baseline(.b, ids[.b]!) ?? [:], bFields)
         switch (aChanged, bChanged) {
         case (true, false) where allowed("a-to-b"): _ = propagate("a-to-b")
         case (false, true) where allowed("b-to-a"): _ = propagate("b-to-a")
@@ -335,9 +339,14 @@ struct Engine {
         var values: Values
     }
 
+    private func failedBefore(_ side: StoredSide, _ id: String) -> Bool {
+        snapshot.health.contains { $0.kind == .failed && $0.side == side && $0.recordID == id }
+    }
+
+    /// A record that failed before is retried when it changed, when the plan changed, or on `accord retry`.
     private func skipFailed(_ side: StoredSide, _ id: String) -> Bool {
         guard !fullScan, !snapshot.retryRequested, !changed[side]!.contains(id) else { return false }
-        return snapshot.health.contains { $0.kind == .failed && $0.side == side && $0.recordID == id }
+        return failedBefore(side, id)
     }
 
     private func plannedCreates(duplicates: [StoredSide: Set<String>]) -> [Create] {
@@ -407,7 +416,7 @@ struct Engine {
             if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
             return
         }
-        for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) {
+        for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
             let batch = Array(creates[start..<min(start + connector.batchSize, creates.count)])
             var intentIDs: [Int64] = []
             for create in batch {
@@ -483,7 +492,7 @@ struct Engine {
             if target == .b { counts.updated_a_to_b += contactUpdates.count } else { counts.updated_b_to_a += contactUpdates.count }
             return
         }
-        for start in stride(from: 0, to: contactUpdates.count, by: max(connector.batchSize, 1)) {
+        for start in stride(from: 0, to: contactUpdates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
             let batch = Array(contactUpdates[start..<min(start + connector.batchSize, contactUpdates.count)])
             Failpoint.hit("before-update")
             let results = try await write(target) { try await connector.update(batch) }
@@ -530,9 +539,10 @@ struct Engine {
     }
 
     /// Stores what this run saw: snapshots of every changed or new record, deletions, cursors, health.
+    /// A run stopped early stores only what its batches wrote, so the next run redoes the rest.
     private func remember() throws {
         var state = StateChanges()
-        for side in StoredSide.allCases {
+        for side in StoredSide.allCases where !stoppedEarly {
             var records: [RecordSnapshot] = []
             for (id, _) in current[side]! where !stored[side]!.contains(id) {
                 let previous = snapshot.records[side]?[id]
@@ -549,7 +559,7 @@ struct Engine {
             }
             state.records[side] = records
         }
-        state.cursors = cursors
+        if !stoppedEarly { state.cursors = cursors }
         try store.replaceHealth(health + skippedFailures(), connection: plan.connection)
         try store.apply(state, connection: plan.connection)
     }

@@ -9,10 +9,13 @@ public struct RunOptions: Sendable {
     public var dryRun: Bool
     /// Receives progress lines (phase and counts).
     public var progress: (@Sendable (String) -> Void)?
+    /// Asked between write batches; when it answers true the run stops after saving what it did.
+    public var shouldStop: @Sendable () -> Bool
 
-    public init(dryRun: Bool = false, progress: (@Sendable (String) -> Void)? = nil) {
+    public init(dryRun: Bool = false, progress: (@Sendable (String) -> Void)? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) {
         self.dryRun = dryRun
         self.progress = progress
+        self.shouldStop = shouldStop
     }
 }
 

@@ -2,7 +2,7 @@ import AccordCompiler
 import ArgumentParser
 
 @main
-struct Accord: ParsableCommand {
+struct Accord: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accord",
         abstract: "Keep contacts in two apps in sync, configured as code.",
@@ -11,5 +11,5 @@ struct Accord: ParsableCommand {
         plans. Shell completions: accord --generate-completion-script bash|zsh|fish.
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Compile.self, Schema.self, Explain.self])
+        subcommands: [Validate.self, Compile.self, Run.self, Health.self, Activity.self, Pause.self, Resume.self, Retry.self, Schema.self, Explain.self])
 }

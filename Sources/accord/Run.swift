@@ -1,0 +1,217 @@
+import AccordCompiler
+import AccordDiagnostics
+import AccordPlan
+import AccordRunner
+import AccordStore
+import ArgumentParser
+import Foundation
+import Synchronization
+
+extension Accord {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run connections: sync their two apps once, or on a timer.",
+            discussion: """
+            PATH is a connection file (compiled on the fly) or a compiled plan (.json). Relative app
+            paths are resolved against the connection file's directory. With --every, a connection
+            whose previous run is still going (here or in another runner) is skipped; SIGINT or
+            SIGTERM finishes the current batch, saves state and exits 0.
+            """)
+
+        @Argument(help: ArgumentHelp("Connection files or compiled plans.", valueName: "path"))
+        var paths: [String]
+
+        @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var schemaOptions: SchemaOptions
+
+        @Flag(name: .long, help: "Print what would be created, updated and marked; write nothing.")
+        var dryRun = false
+
+        @Option(name: .long, help: ArgumentHelp("Run again after this long, until stopped (e.g. 30s, 5m, 1h).", valueName: "duration"))
+        var every: Duration?
+
+        @Option(name: .long, help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            let stop = StopSignal.install()
+            let store = try stateOptions.open()
+            var failed = false
+            repeat {
+                for path in paths {
+                    if stop.requested { break }
+                    failed = await runOne(path, store: store, stop: stop) == false || failed
+                }
+                guard let every, !stop.requested else { break }
+                await stop.sleep(every)
+            } while !stop.requested
+            if failed, every == nil { throw ExitCode.failure }
+        }
+
+        /// Runs one connection; returns whether it succeeded.
+        func runOne(_ path: String, store: StateStore, stop: StopSignal) async -> Bool {
+            do {
+                let plan = try loadPlan(path, schemas: schemaOptions.schemas)
+                let base = (path as NSString).deletingLastPathComponent
+                let a = try ConnectorFactory.make(plan.apps[0], baseDirectory: base.isEmpty ? "." : base)
+                let b = try ConnectorFactory.make(plan.apps[1], baseDirectory: base.isEmpty ? "." : base)
+                let progress = ProgressLine()
+                var showProgress: (@Sendable (String) -> Void)?
+                if format == .text { showProgress = { @Sendable line in progress.show(line) } }
+                let options = RunOptions(dryRun: dryRun, progress: showProgress, shouldStop: { stop.requested })
+                let report = try await Runner(plan: plan, a: a, b: b, store: store).run(options)
+                progress.finish()
+                print(format == .json ? json(report) : RunText.summary(report), terminator: "")
+                return true
+            } catch let refusal as RunRefusal {
+                if case .paused = refusal {
+                    printError("accord: \(path): skipped: \(refusal)\n")
+                    return true
+                }
+                printError("accord: \(path): \(every != nil ? "skipped: " : "")\(refusal)\n")
+                return every != nil
+            } catch let failure as PlanLoadFailure {
+                printError(failure.rendered)
+                return false
+            } catch {
+                printError("accord: \(path): run failed: \(error)\n")
+                return false
+            }
+        }
+    }
+}
+
+/// `--state FILE`.
+struct StateOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The state database (default: $ACCORD_STATE or .accord/state.sqlite).", valueName: "file"))
+    var state: String?
+
+    func open() throws -> StateStore {
+        do {
+            return try StateStore(path: state ?? StateStore.defaultPath)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+extension Duration: @retroactive ExpressibleByArgument {
+    /// `30s`, `5m`, `1h`, or plain seconds.
+    public init?(argument: String) {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        let unit = argument.last.flatMap { units[$0] }
+        guard let number = Double(unit == nil ? argument : String(argument.dropLast())), number > 0 else { return nil }
+        self = .milliseconds(Int64(number * (unit ?? 1) * 1000))
+    }
+}
+
+struct PlanLoadFailure: Error {
+    var rendered: String
+}
+
+/// A connection file compiled now, or a plan compiled earlier.
+func loadPlan(_ path: String, schemas: String) throws -> SyncPlan {
+    if path.hasSuffix(".json") {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
+        return try JSONDecoder().decode(SyncPlan.self, from: data)
+    }
+    let compiler = Compiler(schemasDirectory: schemas)
+    let (plan, unit) = compiler.compile(path: path)
+    guard let plan else {
+        var sources = compiler.schemaSources
+        if let source = unit.source { sources[source.path] = source }
+        throw PlanLoadFailure(rendered: TextRenderer(sources: sources).render(unit.diagnostics.sortedForOutput(), filesChecked: 1))
+    }
+    return plan
+}
+
+func json<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) + "\n"
+}
+
+/// SIGINT/SIGTERM set a flag the runner checks between batches.
+final class StopSignal: Sendable {
+    private let flag = Mutex(false)
+    private static let shared = StopSignal()
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    var requested: Bool { flag.withLock { $0 } }
+
+    static func install() -> StopSignal {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                shared.flag.withLock { $0 = true }
+                FileHandle.standardError.write(Data("\naccord: stopping after the current batch\n".utf8))
+            }
+            source.resume()
+            sources.append(source)
+        }
+        return shared
+    }
+
+    func sleep(_ duration: Duration) async {
+        let deadline = ContinuousClock.now + duration
+        while !requested, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: min(.milliseconds(200), deadline - ContinuousClock.now))
+        }
+    }
+}
+
+/// Progress on standard error: one rewritten line on a terminal, plain lines otherwise.
+final class ProgressLine: Sendable {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let shown = Mutex(false)
+
+    func show(_ line: String) {
+        if isTerminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+            shown.withLock { $0 = true }
+        } else {
+            FileHandle.standardError.write(Data("accord: \(line)\n".utf8))
+        }
+    }
+
+    func finish() {
+        if shown.withLock({ $0 }) { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// Text renderings of run reports.
+enum RunText {
+    static func summary(_ report: RunReport) -> String {
+        let c = report.counts
+        var out = report.dryRun ? "\(report.connection): dry run, nothing written\n" : ""
+        if report.dryRun {
+            for way in ["a-to-b", "b-to-a"] {
+                let changes = report.changes.filter { $0.way == way }
+                guard !changes.isEmpty else { continue }
+                out += "  \(way):\n"
+                for change in changes {
+                    let who = change.email ?? change.targetID ?? change.sourceID
+                    out += "    \(change.kind.rawValue) \(who)\n"
+                    for field in change.fields {
+                        out += "      \(field.field): \(describe(field.before)) → \(describe(field.after))\n"
+                    }
+                }
+            }
+        }
+        out += "\(report.connection): \(report.fullScan ? "full scan" : "incremental"), "
+            + "created \(c.created_a_to_b) a→b / \(c.created_b_to_a) b→a, updated \(c.updated_a_to_b) a→b / \(c.updated_b_to_a) b→a, "
+            + "\(c.markers_added) markers, \(c.conflicts_resolved) conflicts, \(c.failed) failed, \(c.excluded) excluded, "
+            + "\(c.duplicates) duplicates in \(String(format: "%.2f", report.seconds)) s\n"
+        return out
+    }
+
+    static func describe(_ values: [String]) -> String {
+        values.isEmpty ? "(empty)" : values.map { "'\($0)'" }.joined(separator: ", ")
+    }
+}
