@@ -29,6 +29,8 @@ struct Engine {
     private var stored: [StoredSide: Set<String>] = [.a: [], .b: []]
     /// Whether the run was asked to stop before all writes were done.
     private var stoppedEarly = false
+    /// Records created this run: side, id, source id, values as written.
+    private var created: [(side: StoredSide, id: String, sourceID: String, values: Values)] = []
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
         self.plan = plan
@@ -82,8 +84,9 @@ struct Engine {
         recordExclusions(duplicates: duplicates)
         for way in ["a-to-b", "b-to-a"] {
             let target: StoredSide = way == "a-to-b" ? .b : .a
-            try await performCreates(creates.filter { $0.way == way }, target: target)
+            try await performCreates(creates.filter { $0.way == way }, target: target, total: creates.count)
         }
+        applyRulesOfCreatedRecords(into: &updates)
         for side in StoredSide.allCases {
             try await performUpdates(updates[side]!, target: side)
         }
@@ -377,16 +380,21 @@ struct Engine {
     private mutating func recordExclusions(duplicates: [StoredSide: Set<String>]) {
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
+            let target = Self.other(source)
+            let ambiguous = Set(duplicates[target]!.compactMap { email(target, current[target]![$0]) })
             for (id, values) in current[source]! where linkOf[source]![id] == nil && !duplicates[source]!.contains(id) {
                 let reason: String
-                if plan.options.avoid_duplicates, email(source, values) == nil {
+                let email = email(source, values)
+                if plan.options.avoid_duplicates, email == nil {
                     reason = "the contact has no email address"
+                } else if let email, ambiguous.contains(email) {
+                    reason = "several records in app '\(app(target).app)' have its email; it is linked once they are merged"
                 } else if !syncs(way, id) {
                     reason = "it matches no \(way) rule"
                 } else {
                     continue
                 }
-                health.append(HealthEntry(side: source, recordID: id, kind: .excluded, reason: reason))
+                health.append(HealthEntry(side: source, recordID: id, kind: .excluded, reason: reason, email: email))
                 counts.excluded += 1
             }
         }
@@ -403,7 +411,7 @@ struct Engine {
         return (fields, segments)
     }
 
-    private mutating func performCreates(_ creates: [Create], target: StoredSide) async throws {
+    private mutating func performCreates(_ creates: [Create], target: StoredSide, total: Int) async throws {
         guard !creates.isEmpty else { return }
         let connector = connectors[target]!
         let source = Self.other(target)
@@ -414,6 +422,7 @@ struct Engine {
         }
         if options.dryRun {
             if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
+            created += creates.map { (target, "new:\($0.sourceID)", $0.sourceID, $0.values) }
             return
         }
         for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
@@ -444,6 +453,7 @@ struct Engine {
                     state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
                     stored[target]!.insert(record.id)
                     stored[source]!.insert(create.sourceID)
+                    created.append((target, record.id, create.sourceID, record.values(fields: fieldNames(target))))
                     if target == .b { counts.created_a_to_b += 1 } else { counts.created_b_to_a += 1 }
                 case .failed(let reason):
                     counts.failed += 1
@@ -454,7 +464,22 @@ struct Engine {
             }
             try store.apply(state, connection: plan.connection)
             Failpoint.hit("after-create-commit")
-            report("created \(counts.created_a_to_b + counts.created_b_to_a) records")
+            report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
+        }
+    }
+
+    /// A record created this run may match rules of the opposite way (a lead created in the CRM
+    /// may be a partner there): their actions go to its source now, so the next run has nothing to do.
+    private mutating func applyRulesOfCreatedRecords(into updates: inout [StoredSide: [String: Values]]) {
+        for (side, id, sourceID, values) in created {
+            let way = Self.way(from: side)
+            guard let rules = plan.rules[way] else { continue }
+            let source = Self.other(side)
+            matched[way, default: [:]][id] = rules.indices.filter { rules[$0].predicate.matches(values, linked: true) }
+            guard let sourceValues = current[source]![sourceID] else { continue }
+            var next = updates[source]![sourceID] ?? sourceValues
+            applyActions(way: way, sourceID: id, target: &next)
+            if next != sourceValues { updates[source]![sourceID] = next }
         }
     }
 

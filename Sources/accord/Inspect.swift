@@ -9,6 +9,7 @@ extension Accord {
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
         @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
+        @Option(name: .long, help: "How many contacts to list per reason (text output).") var limit = 10
 
         func run() throws {
             let store = try stateOptions.open()
@@ -34,10 +35,10 @@ extension Accord {
                 print("\(kind.rawValue.replacingOccurrences(of: "_", with: " ")): \(ofKind.count)")
                 for (reason, group) in Dictionary(grouping: ofKind, by: \.reason).sorted(by: { $0.key < $1.key }) {
                     print("  \(reason) (\(group.count))")
-                    for entry in group.prefix(20) {
+                    for entry in group.prefix(limit) {
                         print("    \(entry.side.rawValue) \(entry.recordID)" + (entry.email.map { " <\($0)>" } ?? "") + (entry.detail.map { " — \($0)" } ?? ""))
                     }
-                    if group.count > 20 { print("    … and \(group.count - 20) more") }
+                    if group.count > limit { print("    … and \(group.count - limit) more") }
                 }
             }
         }

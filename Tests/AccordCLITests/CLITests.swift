@@ -132,12 +132,12 @@ import Testing
     @Test func compileWritesThePlan() throws {
         let out = NSTemporaryDirectory() + "accord-plan-" + UUID().uuidString + ".json"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let output = try accord(["compile", "connections/crm-to-addressbook.yaml", "-o", out])
+        let output = try accord(["compile", "connections/demo.yaml", "-o", out])
         #expect(output.status == 0, "\(output.stderr)")
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
         #expect(plan["format_version"] as? Int == 1)
         #expect((plan["fingerprint"] as? String)?.hasPrefix("sha256:") == true)
-        let stdout = try accord(["compile", "connections/crm-to-addressbook.yaml"]).stdout
+        let stdout = try accord(["compile", "connections/demo.yaml"]).stdout
         #expect(stdout == (try String(contentsOfFile: out, encoding: .utf8)))
     }
 

@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func fingerprintIsStableAndCoversThePlan() throws {
-        let path = packageRoot + "/connections/crm-to-addressbook.yaml"
+        let path = packageRoot + "/connections/demo.yaml"
         let first = try #require(repositoryCompiler.compile(path: path).plan)
         let second = try #require(repositoryCompiler.compile(path: path).plan)
         #expect(first.fingerprint == second.fingerprint)

@@ -50,7 +50,7 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/bom.yaml"
-        let text = try String(contentsOfFile: packageRoot + "/connections/crm-to-addressbook.yaml", encoding: .utf8)
+        let text = try String(contentsOfFile: packageRoot + "/connections/demo.yaml", encoding: .utf8)
         try Data([0xEF, 0xBB, 0xBF] + Array(text.utf8)).write(to: URL(fileURLWithPath: path))
         #expect(repositoryCompiler.validate(paths: [path]).diagnostics.isEmpty)
     }
