@@ -8,6 +8,7 @@ public final class InMemoryConnector: ContactConnector {
         var nextID = 1
         var revision = 0
         var writes = 0
+        var writeCalls = 0
     }
 
     private let state = Mutex(State())
@@ -37,6 +38,9 @@ public final class InMemoryConnector: ContactConnector {
 
     /// How many records were created or updated through the contract.
     public var writeCount: Int { state.withLock { $0.writes } }
+
+    /// How many create and update calls (batches) were made.
+    public var writeCalls: Int { state.withLock { $0.writeCalls } }
 
     /// Edits a record as a user of the app would.
     public func edit(_ id: String, _ change: (inout ContactRecord) -> Void) {
@@ -73,7 +77,8 @@ public final class InMemoryConnector: ContactConnector {
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         state.withLock { state in
-            contacts.map { contact in
+            state.writeCalls += 1
+            return contacts.map { contact in
                 if let missing = requiredFields.sorted().first(where: { (contact.fields[$0] ?? []).allSatisfy(\.isEmpty) }) {
                     return .failed(reason: "required field '\(missing)' is missing")
                 }
@@ -90,7 +95,8 @@ public final class InMemoryConnector: ContactConnector {
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         state.withLock { state in
-            updates.map { update in
+            state.writeCalls += 1
+            return updates.map { update in
                 guard var record = state.records[update.id] else { return .failed(reason: "record '\(update.id)' no longer exists") }
                 for (field, values) in update.fields { record.fields[field] = values.isEmpty ? nil : values }
                 for (kind, names) in update.addSegments { record.segments[kind, default: []].formUnion(names) }

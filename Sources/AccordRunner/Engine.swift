@@ -79,6 +79,7 @@ struct Engine {
         }
         var updates: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
         markDeletedOpposites(into: &updates)
+        markUnsubscribedOpposites(into: &updates)
         mergeLinkedPairs(into: &updates)
         let creates = plannedCreates(duplicates: duplicates)
         recordExclusions(duplicates: duplicates)
@@ -110,7 +111,7 @@ struct Engine {
         }
         var values: [String: Values] = [:]
         if !fullScan {
-            for (id, record) in storedRecords { values[id] = record.fields.filter { !$0.key.hasPrefix("@") } }
+            for (id, record) in storedRecords { values[id] = record.fields.filter { !$0.key.hasPrefix(ValueKeys.rulesPrefix) } }
         }
         let names = fieldNames(side)
         var listed = Set<String>()
@@ -215,16 +216,32 @@ struct Engine {
                 health.append(HealthEntry(
                     side: opposite, recordID: counterpart, kind: .deletedOpposite,
                     reason: "its counterpart in app '\(app(side).app)' was deleted", detail: id, email: email(opposite, values)))
-                guard goneNow.contains(id), let option = plan.options.sync_deletions,
-                      let way = option.ways.first(where: { $0.way == Self.way(from: side) })
-                else { continue }
-                var target = updates[opposite]![counterpart] ?? values
-                let key = ValueKeys.segment(way.marker_kind)
-                if !(target[key] ?? []).contains(option.marker) {
-                    target[key] = ((target[key] ?? []) + [option.marker]).sorted()
-                    updates[opposite]![counterpart] = target
-                }
+                if goneNow.contains(id) { addMarker(plan.options.sync_deletions, from: side, to: counterpart, into: &updates) }
             }
+        }
+    }
+
+    /// Contacts that unsubscribed since the last run: their counterparts get the unsubscribe marker.
+    private mutating func markUnsubscribedOpposites(into updates: inout [StoredSide: [String: Values]]) {
+        for side in StoredSide.allCases {
+            for id in changed[side]!.sorted() where current[side]![id]?[ValueKeys.unsubscribed] != nil {
+                guard baseline(side, id)?[ValueKeys.unsubscribed] == nil, let counterpart = linkOf[side]![id] else { continue }
+                addMarker(plan.options.sync_unsubscribes, from: side, to: counterpart, into: &updates)
+            }
+        }
+    }
+
+    /// Adds `option`'s marker to `counterpart`, when the option covers the way from `side`.
+    private func addMarker(_ option: SyncPlan.MarkerOption?, from side: StoredSide, to counterpart: String, into updates: inout [StoredSide: [String: Values]]) {
+        let opposite = Self.other(side)
+        guard let option, let way = option.ways.first(where: { $0.way == Self.way(from: side) }),
+              let values = updates[opposite]![counterpart] ?? current[opposite]![counterpart]
+        else { return }
+        let key = ValueKeys.segment(way.marker_kind)
+        if !(values[key] ?? []).contains(option.marker) {
+            var target = values
+            target[key] = ((values[key] ?? []) + [option.marker]).sorted()
+            updates[opposite]![counterpart] = target
         }
     }
 
@@ -501,7 +518,8 @@ struct Engine {
                     let added = Set(new).subtracting(old), removed = Set(old).subtracting(new)
                     if !added.isEmpty { update.addSegments[kind] = added }
                     if !removed.isEmpty { update.removeSegments[kind] = removed }
-                    if let marker = plan.options.sync_deletions?.marker, added.contains(marker) { marked = true }
+                    let markers = [plan.options.sync_deletions?.marker, plan.options.sync_unsubscribes?.marker].compactMap { $0 }
+                    if markers.contains(where: added.contains) { marked = true }
                 } else if !key.hasPrefix("@") {
                     update.fields[key] = new
                 }

@@ -9,7 +9,10 @@ typealias Values = [String: [String]]
 enum ValueKeys {
     static func segment(_ kind: String) -> String { "#" + kind }
     /// Remembers which rules of a way matched a record at the last run, for undo.
-    static func matchedRules(_ way: String) -> String { "@rules:" + way }
+    static func matchedRules(_ way: String) -> String { rulesPrefix + way }
+    static let rulesPrefix = "@rules:"
+    /// Present when the app reports the contact as unsubscribed.
+    static let unsubscribed = "@unsubscribed"
 }
 
 extension ContactRecord {
@@ -23,6 +26,7 @@ extension ContactRecord {
         for (kind, names) in segments where !names.isEmpty {
             values[ValueKeys.segment(kind)] = names.sorted()
         }
+        if unsubscribed { values[ValueKeys.unsubscribed] = ["true"] }
         return values
     }
 }
@@ -131,7 +135,12 @@ extension SyncPlan.Mapping {
         if [first, last].filter({ !$0.isEmpty }).joined(separator: " ") == full { return (first, last) }
         if !first.isEmpty, full.hasPrefix(first + " ") { return (first, String(full.dropFirst(first.count + 1))) }
         if !last.isEmpty, full.hasSuffix(" " + last) { return (String(full.dropLast(last.count + 1)), last) }
-        guard let space = full.lastIndex(of: " ") else { return (full, "") }
-        return (String(full[..<space]), String(full[full.index(after: space)...]))
+        let words = full.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count > 1 else { return (full, "") }
+        // The family name starts at its first particle ("van Dam", "de la Cruz"), else it is the last word.
+        let start = words.indices.dropFirst().first { Self.surnameParticles.contains(words[$0].lowercased()) } ?? words.count - 1
+        return (words[..<start].joined(separator: " "), words[start...].joined(separator: " "))
     }
+
+    static let surnameParticles: Set<String> = ["van", "von", "de", "der", "den", "da", "das", "di", "del", "della", "du", "la", "le", "ten", "ter", "zu", "af", "bin", "ibn"]
 }

@@ -10,13 +10,17 @@ import Testing
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let compiler = Compiler(schemasDirectory: packageRoot + "/schemas")
 
-/// A csv (a) ↔ vcard-dir (b) plan from connection YAML after the `apps:` block.
-func plan(_ body: String, direction: String = "two-way", winner: String? = "a") throws -> SyncPlan {
+let csvAndVCardDirectory = """
+  a: {app: csv, settings: {path: a.csv}}
+  b: {app: vcard-dir, settings: {path: b}}
+"""
+
+/// A plan from connection YAML after the `apps:` block, by default csv (a) ↔ vcard-dir (b).
+func plan(_ body: String, direction: String = "two-way", winner: String? = "a", apps: String = csvAndVCardDirectory) throws -> SyncPlan {
     let text = """
     connection: scenario
     apps:
-      a: {app: csv, settings: {path: a.csv}}
-      b: {app: vcard-dir, settings: {path: b}}
+    \(apps)
     direction: \(direction)
     \(winner.map { "winner: \($0)" } ?? "")
     \(body)
