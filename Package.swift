@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordCLITests",
-            dependencies: ["AccordCompiler"],
+            dependencies: ["AccordCompiler", "AccordConnectors"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -8,11 +8,12 @@ public struct CSVConnector: ContactConnector {
     public let path: String
     public let idColumn: String
     public let tagsColumn = "tags"
-    public let batchSize = 10_000
+    public let batchSize: Int
 
-    public init(path: String, idColumn: String = "id") {
+    public init(path: String, idColumn: String = "id", batchSize: Int = 10_000) {
         self.path = path
         self.idColumn = idColumn
+        self.batchSize = batchSize
     }
 
     /// Size and modification time of the file: when they did not change, nothing did.

@@ -5,10 +5,11 @@ import Foundation
 /// time, so an unchanged file is never read.
 public struct VCardDirectoryConnector: ContactConnector {
     public let directory: URL
-    public let batchSize = 500
+    public let batchSize: Int
 
-    public init(directory: String) {
+    public init(directory: String, batchSize: Int = 500) {
         self.directory = URL(fileURLWithPath: directory, isDirectory: true)
+        self.batchSize = batchSize
     }
 
     public func list(since state: ListingState) async throws -> Listing {
@@ -63,6 +64,7 @@ public struct VCardDirectoryConnector: ContactConnector {
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             let name = uid + ".vcf"
             try AtomicFile.write(card.serialized(), to: directory.appendingPathComponent(name))
+            Failpoint.hit("vcard-file-written")
             return .written(try read(name: name, version: try Self.version(of: directory.appendingPathComponent(name).path)))
         }
     }
@@ -83,6 +85,7 @@ public struct VCardDirectoryConnector: ContactConnector {
                 update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
                 remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
             try AtomicFile.write(card.serialized(), to: url)
+            Failpoint.hit("vcard-file-written")
             return .written(try read(name: update.id, version: try Self.version(of: url.path)))
         }
     }

@@ -13,13 +13,20 @@ public enum ConnectorFactory {
             }
             return value.hasPrefix("/") ? value : (baseDirectory as NSString).appendingPathComponent(value)
         }
+        func batchSize(default value: Int) throws -> Int {
+            guard let text = app.settings["batch_size"]?.value else { return value }
+            guard let size = Int(text), size > 0 else {
+                throw ConnectorError("app '\(app.app)' (\(app.side)): batch_size must be a positive whole number, not '\(text)'")
+            }
+            return size
+        }
         switch app.app {
         case "csv":
-            return CSVConnector(path: try path("path"), idColumn: app.settings["id_column"]?.value ?? "id")
+            return CSVConnector(path: try path("path"), idColumn: app.settings["id_column"]?.value ?? "id", batchSize: try batchSize(default: 10_000))
         case "vcard-dir":
             let directory = try path("path")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            return VCardDirectoryConnector(directory: directory)
+            return VCardDirectoryConnector(directory: directory, batchSize: try batchSize(default: 500))
         default:
             throw ConnectorError("accord cannot run app '\(app.app)' yet: its connector is not built (validate and compile work)")
         }

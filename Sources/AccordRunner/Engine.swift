@@ -92,7 +92,10 @@ struct Engine {
             try await performUpdates(updates[side]!, target: side)
         }
         stoppedEarly = options.shouldStop()
-        if !options.dryRun { try remember() }
+        if !options.dryRun {
+            Failpoint.hit("before-save")
+            try remember()
+        }
         report("done: \(counts.dictionary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
 

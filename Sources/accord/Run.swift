@@ -61,7 +61,8 @@ extension Accord {
                 let options = RunOptions(dryRun: dryRun, progress: showProgress, shouldStop: { stop.requested })
                 let report = try await Runner(plan: plan, a: a, b: b, store: store).run(options)
                 progress.finish()
-                print(format == .json ? json(report) : RunText.summary(report), terminator: "")
+                // Unbuffered: with --every, each run's summary shows as it happens, also in a log file.
+                FileHandle.standardOutput.write(Data((format == .json ? json(report) : RunText.summary(report)).utf8))
                 return true
             } catch let refusal as RunRefusal {
                 if case .paused = refusal {

@@ -3,39 +3,8 @@ import Testing
 
 /// End-to-end tests of the `accord` executable: exit codes, output formats, locations.
 @Suite struct CLITests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
-    /// The `accord` binary built next to the test bundle.
-    static var executable: String? {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("accord").path,
-            Bundle.main.bundleURL.appendingPathComponent("accord").path,
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("accord").path,
-            packageRoot + "/.build/debug/accord",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func accord(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.executable, "build the accord executable first"))
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: Self.packageRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    func accord(_ arguments: [String]) throws -> AccordOutput {
+        try runAccord(arguments)
     }
 
     func temporaryFile(_ text: String) throws -> String {
