@@ -136,7 +136,7 @@ public struct CSVConnector: ContactConnector {
             }
         }
         let ids = change(&table)
-        try AtomicFile.write(table.serialized(), to: URL(fileURLWithPath: path))
+        try AtomicFile.write(table.serialized(), to: path)
         var byID: [String: ContactRecord] = [:]
         for row in table.rows {
             let record = record(row.values, in: table, line: row.line)

@@ -62,17 +62,22 @@ public struct VCardDirectoryConnector: ContactConnector {
         try contacts.map { contact in
             let uid = UUID().uuidString.lowercased()
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
-            let name = uid + ".vcf"
-            try AtomicFile.write(card.serialized(), to: directory.appendingPathComponent(name))
-            Failpoint.hit("vcard-file-written")
-            return .written(try read(name: name, version: try Self.version(of: directory.appendingPathComponent(name).path)))
+            return .written(try write(card, name: uid + ".vcf"))
         }
+    }
+
+    /// Writes a card atomically and returns it as a record, without reading it back.
+    private func write(_ card: VCard, name: String) throws -> ContactRecord {
+        let path = directory.path + "/" + name
+        try AtomicFile.write(card.serialized(), to: path)
+        Failpoint.hit("vcard-file-written")
+        return VCardFields.record(card, id: name, version: try Self.version(of: path))
     }
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         try updates.map { update in
-            let url = directory.appendingPathComponent(update.id)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
+            let path = directory.path + "/" + update.id
+            guard let data = FileManager.default.contents(atPath: path) else {
                 return .failed(reason: "'\(update.id)' no longer exists")
             }
             var card: VCard
@@ -84,23 +89,40 @@ public struct VCardDirectoryConnector: ContactConnector {
             VCardFields.apply(
                 update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
                 remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
-            try AtomicFile.write(card.serialized(), to: url)
-            Failpoint.hit("vcard-file-written")
-            return .written(try read(name: update.id, version: try Self.version(of: url.path)))
+            return .written(try write(card, name: update.id))
         }
     }
 }
 
-/// Writes a file atomically: a temporary file in the same directory, then a rename over the target.
+/// Writes a file atomically: a temporary file in the same directory, then a rename over the
+/// target, so a reader (or a crash) sees the old file or the new one, never a part. No fsync: like
+/// `cp`, it protects against a process dying, not against the machine losing power.
 enum AtomicFile {
-    static func write(_ text: String, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8)) else {
-            throw ConnectorError("cannot write '\(temporary.path)'")
+    static func write(_ text: String, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = directory + "/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ConnectorError("cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
+        var bytes = Array(text.utf8)
+        let written = bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0 { if errno == EINTR { continue } else { return false } }
+                offset += count
+            }
+            return true
         }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ConnectorError("cannot replace '\(url.path)': \(String(cString: strerror(errno)))")
+        let error = String(cString: strerror(errno))
+        close(descriptor)
+        guard written else {
+            unlink(temporary)
+            throw ConnectorError("cannot write '\(temporary)': \(error)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ConnectorError("cannot replace '\(path)': \(error)")
         }
     }
 }

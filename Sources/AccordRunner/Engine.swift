@@ -29,8 +29,10 @@ struct Engine {
     private var stored: [StoredSide: Set<String>] = [.a: [], .b: []]
     /// Whether the run was asked to stop before all writes were done.
     private var stoppedEarly = false
-    /// Records created this run: side, id, source id, values as written.
-    private var created: [(side: StoredSide, id: String, sourceID: String, values: Values)] = []
+    /// Snapshots of updated records held back until their counterpart's update is written, by counterpart id.
+    private var deferredSnapshots: [String: RecordSnapshot] = [:]
+    /// Records created this run: side, id, source id.
+    private var created: [(side: StoredSide, id: String, sourceID: String)] = []
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
         self.plan = plan
@@ -89,7 +91,7 @@ struct Engine {
         }
         applyRulesOfCreatedRecords(into: &updates)
         for side in StoredSide.allCases {
-            try await performUpdates(updates[side]!, target: side)
+            try await performUpdates(updates[side]!, target: side, counterpartUpdates: side == .a ? Set(updates[.b]!.keys) : [])
         }
         stoppedEarly = options.shouldStop()
         if !options.dryRun {
@@ -256,6 +258,9 @@ struct Engine {
             guard let aValues = current[.a]![aID], let bValues = current[.b]![bID] else { continue }
             if skipFailed(.a, aID) && skipFailed(.b, bID) { continue }
             let firstMatch = newLinks.contains(RecordLink(a: aID, b: bID)) || baseline(.a, aID) == nil || baseline(.b, bID) == nil
+            // Neither side changed since a run that left them in sync: nothing to merge (O(changes) runs).
+            if !fullScan, !firstMatch, !changed[.a]!.contains(aID), !changed[.b]!.contains(bID),
+               !failedBefore(.a, aID), !failedBefore(.b, bID) { continue }
             var next: [StoredSide: Values] = [.a: updates[.a]![aID] ?? aValues, .b: updates[.b]![bID] ?? bValues]
             for mapping in plan.mappings {
                 merge(mapping, aID: aID, bID: bID, firstMatch: firstMatch, winnerWay: winnerWay, next: &next)
@@ -442,15 +447,16 @@ struct Engine {
         }
         if options.dryRun {
             if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
-            created += creates.map { (target, "new:\($0.sourceID)", $0.sourceID, $0.values) }
+            for create in creates {
+                evaluateRules(ofCreated: "new:\(create.sourceID)", values: create.values, side: target)
+                created.append((target, "new:\(create.sourceID)", create.sourceID))
+            }
             return
         }
         for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
             let batch = Array(creates[start..<min(start + connector.batchSize, creates.count)])
-            var intentIDs: [Int64] = []
-            for create in batch {
-                intentIDs.append(try store.recordIntent(Intent(way: create.way, sourceID: create.sourceID, email: create.email), connection: plan.connection))
-            }
+            let intentIDs = try store.recordIntents(
+                batch.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
             Failpoint.hit("before-create")
             let results = try await write(target) {
                 try await connector.create(batch.map { create in
@@ -468,12 +474,18 @@ struct Engine {
                     state.links.append(link)
                     linkOf[source]![create.sourceID] = record.id
                     linkOf[target]![record.id] = create.sourceID
-                    state.records[target, default: []].append(snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version))
-                    state.records[source, default: []].append(snapshotRecord(source, create.sourceID))
-                    state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
+                    let values = record.values(fields: fieldNames(target))
+                    evaluateRules(ofCreated: record.id, values: values, side: target)
+                    state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
                     stored[target]!.insert(record.id)
-                    stored[source]!.insert(create.sourceID)
-                    created.append((target, record.id, create.sourceID, record.values(fields: fieldNames(target))))
+                    // The source's snapshot says "in sync"; when the new record's rules still have
+                    // actions to apply to it, the update that applies them stores it instead.
+                    if !hasPendingActions(ofCreated: record.id, on: target) {
+                        state.records[source, default: []].append(snapshotRecord(source, create.sourceID))
+                        stored[source]!.insert(create.sourceID)
+                    }
+                    state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
+                    created.append((target, record.id, create.sourceID))
                     if target == .b { counts.created_a_to_b += 1 } else { counts.created_b_to_a += 1 }
                 case .failed(let reason):
                     counts.failed += 1
@@ -488,14 +500,26 @@ struct Engine {
         }
     }
 
+    /// Which rules of its own app's way a record created this run matches (it is linked).
+    private mutating func evaluateRules(ofCreated id: String, values: Values, side: StoredSide) {
+        let way = Self.way(from: side)
+        guard let rules = plan.rules[way] else { return }
+        matched[way, default: [:]][id] = rules.indices.filter { rules[$0].predicate.matches(values, linked: true) }
+    }
+
+    private func hasPendingActions(ofCreated id: String, on side: StoredSide) -> Bool {
+        guard let sourceID = linkOf[side]![id], let sourceValues = current[Self.other(side)]![sourceID] else { return false }
+        var desired = sourceValues
+        applyActions(way: Self.way(from: side), sourceID: id, target: &desired)
+        return desired != sourceValues
+    }
+
     /// A record created this run may match rules of the opposite way (a lead created in the CRM
     /// may be a partner there): their actions go to its source now, so the next run has nothing to do.
     private mutating func applyRulesOfCreatedRecords(into updates: inout [StoredSide: [String: Values]]) {
-        for (side, id, sourceID, values) in created {
+        for (side, id, sourceID) in created {
             let way = Self.way(from: side)
-            guard let rules = plan.rules[way] else { continue }
             let source = Self.other(side)
-            matched[way, default: [:]][id] = rules.indices.filter { rules[$0].predicate.matches(values, linked: true) }
             guard let sourceValues = current[source]![sourceID] else { continue }
             var next = updates[source]![sourceID] ?? sourceValues
             applyActions(way: way, sourceID: id, target: &next)
@@ -503,7 +527,10 @@ struct Engine {
         }
     }
 
-    private mutating func performUpdates(_ updates: [String: Values], target: StoredSide) async throws {
+    /// - Parameter counterpartUpdates: records of the other side with an update still to write. A
+    ///   record whose counterpart is among them keeps its old snapshot until that update is written
+    ///   (in the same transaction), so a crash in between cannot make a change look synced.
+    private mutating func performUpdates(_ updates: [String: Values], target: StoredSide, counterpartUpdates: Set<String>) async throws {
         guard !updates.isEmpty else { return }
         let connector = connectors[target]!
         let way = Self.way(from: Self.other(target))
@@ -547,8 +574,17 @@ struct Engine {
             for (update, result) in zip(batch, results) {
                 switch result {
                 case .written(let record):
-                    state.records[target, default: []].append(snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version))
-                    stored[target]!.insert(record.id)
+                    let written = snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version)
+                    if let counterpart = linkOf[target]![record.id], counterpartUpdates.contains(counterpart) {
+                        deferredSnapshots[counterpart] = written
+                    } else {
+                        state.records[target, default: []].append(written)
+                        stored[target]!.insert(record.id)
+                    }
+                    if let counterpart = linkOf[target]![record.id], let deferred = deferredSnapshots.removeValue(forKey: record.id) {
+                        state.records[Self.other(target), default: []].append(deferred)
+                        stored[Self.other(target)]!.insert(counterpart)
+                    }
                     if target == .b { counts.updated_a_to_b += 1 } else { counts.updated_b_to_a += 1 }
                 case .failed(let reason):
                     counts.failed += 1

@@ -11,13 +11,12 @@ extension StateStore {
             let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY id", arguments: [connection])
                 .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
             var records: [StoredSide: [String: RecordSnapshot]] = [.a: [:], .b: [:]]
-            let decoder = JSONDecoder()
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT side, id, email, version, fields, deleted FROM record WHERE connection = ?", arguments: [connection])
             while let row = try cursor.next() {
                 let side = StoredSide(rawValue: row["side"]) ?? .a
                 let fieldsText: String = row["fields"]
-                let fields = (try? decoder.decode([String: [String]].self, from: Data(fieldsText.utf8))) ?? [:]
+                let fields = FieldsCodec.decode(fieldsText) ?? [:]
                 let id: String = row["id"]
                 records[side]![id] = RecordSnapshot(id: id, email: row["email"], version: row["version"], fields: fields, deleted: row["deleted"])
             }
@@ -139,23 +138,21 @@ extension StateStore {
     /// Applies one batch of state changes in one transaction.
     public func apply(_ changes: StateChanges, connection: String, at date: Date = Date()) throws {
         guard !changes.isEmpty else { return }
-        let encoder = JSONEncoder.sorted
         try writer.write { db in
+            let insertRecord = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
             for (side, records) in changes.records {
                 for record in records {
-                    let fields = String(decoding: try encoder.encode(record.fields), as: UTF8.self)
-                    try db.execute(
-                        sql: """
-                        INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, deleted)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        arguments: [connection, side.rawValue, record.id, record.email, record.version, fields, record.deleted])
+                    try insertRecord.execute(arguments: [
+                        connection, side.rawValue, record.id, record.email, record.version, FieldsCodec.encode(record.fields), record.deleted,
+                    ])
                 }
             }
+            let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)")
             for link in changes.links {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [connection, link.a, link.b, date])
+                try insertLink.execute(arguments: [connection, link.a, link.b, date])
             }
             for cleared in changes.clearedHealth {
                 for kind in cleared.kinds {
@@ -177,20 +174,23 @@ extension StateStore {
                     sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
                     arguments: [connection, side.rawValue, value])
             }
+            let deleteIntent = try db.cachedStatement(sql: "DELETE FROM intent WHERE id = ?")
             for id in changes.removedIntents {
-                try db.execute(sql: "DELETE FROM intent WHERE id = ?", arguments: [id])
+                try deleteIntent.execute(arguments: [id])
             }
         }
     }
 
     /// Journals a create before it is sent, so a crash between the create and the link is
     /// recognised on the next run.
-    public func recordIntent(_ intent: Intent, connection: String, at date: Date = Date()) throws -> Int64 {
+    public func recordIntents(_ intents: [Intent], connection: String, at date: Date = Date()) throws -> [Int64] {
         try writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES (?, ?, 'create', ?, ?, ?)",
-                arguments: [connection, intent.way, intent.sourceID, intent.email, date])
-            return db.lastInsertedRowID
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES (?, ?, 'create', ?, ?, ?)")
+            return try intents.map { intent in
+                try insert.execute(arguments: [connection, intent.way, intent.sourceID, intent.email, date])
+                return db.lastInsertedRowID
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-import AccordStore
+@testable import AccordStore
 import Foundation
 import Testing
 
@@ -75,11 +75,24 @@ import Testing
 
     @Test func intentsSurviveUntilRemoved() throws {
         let store = try StateStore()
-        let id = try store.recordIntent(Intent(way: "a-to-b", sourceID: "1", email: "ann@example.com"), connection: "c")
+        let id = try #require(try store.recordIntents([Intent(way: "a-to-b", sourceID: "1", email: "ann@example.com")], connection: "c").first)
         #expect(try store.load("c").intents.map(\.sourceID) == ["1"])
         var changes = StateChanges()
         changes.removedIntents = [id]
         try store.apply(changes, connection: "c")
         #expect(try store.load("c").intents.isEmpty)
+    }
+}
+
+@Suite struct FieldsCodecTests {
+    @Test(arguments: [
+        [:],
+        ["email": ["ann@example.com"], "#tag": ["a", "b"]],
+        ["note": ["line 1\nline \"2\"\t\\ end", "\u{01}ctl", "émoji 🙂"], "empty": []],
+    ] as [[String: [String]]])
+    func roundTrips(_ fields: [String: [String]]) throws {
+        let text = FieldsCodec.encode(fields)
+        #expect(FieldsCodec.decode(text) == fields)
+        #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String]] == fields)
     }
 }

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The JSON text of a record's fields (`{"name":["value",...],...}`, keys sorted), written and read
+/// by hand: a run stores and loads one per record, and Foundation's coders cost ten times more.
+enum FieldsCodec {
+    static func encode(_ fields: [String: [String]]) -> String {
+        var out = "{"
+        for (index, key) in fields.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            append(key, to: &out)
+            out += ":["
+            for (position, value) in fields[key]!.enumerated() {
+                if position > 0 { out += "," }
+                append(value, to: &out)
+            }
+            out += "]"
+        }
+        return out + "}"
+    }
+
+    private static func append(_ string: String, to out: inout String) {
+        out += "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// Parses what `encode` wrote; `nil` for anything else.
+    static func decode(_ text: String) -> [String: [String]]? {
+        var parser = Parser(bytes: Array(text.utf8))
+        return parser.object()
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var index = 0
+
+        mutating func consume(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func object() -> [String: [String]]? {
+            guard consume(UInt8(ascii: "{")) else { return nil }
+            var result: [String: [String]] = [:]
+            if consume(UInt8(ascii: "}")) { return result }
+            repeat {
+                guard let key = string(), consume(UInt8(ascii: ":")), consume(UInt8(ascii: "[")) else { return nil }
+                var values: [String] = []
+                if !consume(UInt8(ascii: "]")) {
+                    repeat {
+                        guard let value = string() else { return nil }
+                        values.append(value)
+                    } while consume(UInt8(ascii: ","))
+                    guard consume(UInt8(ascii: "]")) else { return nil }
+                }
+                result[key] = values
+            } while consume(UInt8(ascii: ","))
+            return consume(UInt8(ascii: "}")) && index == bytes.count ? result : nil
+        }
+
+        mutating func string() -> String? {
+            guard consume(UInt8(ascii: "\"")) else { return nil }
+            var scalars: [UInt8] = []
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    return String(decoding: scalars, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    guard index < bytes.count else { return nil }
+                    let escaped = bytes[index]
+                    index += 1
+                    switch escaped {
+                    case UInt8(ascii: "n"): scalars.append(0x0A)
+                    case UInt8(ascii: "r"): scalars.append(0x0D)
+                    case UInt8(ascii: "t"): scalars.append(0x09)
+                    case UInt8(ascii: "u"):
+                        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
+                              let scalar = Unicode.Scalar(value)
+                        else { return nil }
+                        index += 4
+                        scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    default: scalars.append(escaped)
+                    }
+                default:
+                    scalars.append(byte)
+                }
+            }
+            return nil
+        }
+    }
+}
