@@ -382,9 +382,12 @@ struct Engine {
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
+            // Only unlinked records can be created; in a steady state there are few, so find them first.
+            let candidates = current[source]!.filter { linkOf[source]![$0.key] == nil }.sorted { $0.key < $1.key }
+            guard !candidates.isEmpty else { continue }
             let targetEmails = Set(current[target]!.values.compactMap { email(target, $0) })
-            for (id, values) in current[source]!.sorted(by: { $0.key < $1.key }) {
-                guard linkOf[source]![id] == nil, syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
+            for (id, values) in candidates {
+                guard syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
                 let email = email(source, values)
                 if plan.options.avoid_duplicates {
                     guard let email, !targetEmails.contains(email) else { continue }

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""accord vs vdirsyncer: vcard-dir <-> vcard-dir, side by side in one run.
+
+For each size (default 10,000 and 100,000 contacts) it builds one data set, copies it for each tool
+and times: the initial sync (into an empty folder), a run with nothing changed, a run after 1% of
+the contacts changed; peak RSS of each process (wait4). It also times the file-system floor in the
+same run: reading every source file once, and `cp -r` of the source folder.
+
+    ./Benchmarks/sync-vs-vdirsyncer.py [SIZE...]
+
+Needs a release build of accord (built here) and vdirsyncer (pip-installed here when missing).
+"""
+import os, shutil, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, ".build-benchmark")
+
+
+def run(argv, env=None):
+    """Runs a command; returns (seconds, peak RSS in MB). Fails loudly on a non-zero exit."""
+    os.sync()
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{argv[0]} failed ({status}):\n{stderr}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def generate(n, folder):
+    os.makedirs(folder)
+    for i in range(n):
+        uid = f"bench-{i:06d}"
+        with open(f"{folder}/{uid}.vcf", "w", newline="") as f:
+            f.write("\r\n".join([
+                "BEGIN:VCARD", "VERSION:3.0", f"UID:{uid}", f"FN:Person{i} Example", f"N:Example;Person{i};;;",
+                f"EMAIL;TYPE=INTERNET:person{i}@example.com", f"TEL;TYPE=CELL:+1 555 {i:07d}", f"ORG:Company {i % 500}",
+                f"TITLE:Title {i % 37}", f"ADR;TYPE=WORK:;;{i} Main Street;Springfield;;{10000 + i % 9000};USA",
+                f"NOTE:Customer since {2000 + i % 25}", "CATEGORIES:customer,bench", "END:VCARD"]) + "\r\n")
+
+
+def change_one_percent(folder):
+    names = sorted(os.listdir(folder))
+    for name in names[:: 100]:
+        path = os.path.join(folder, name)
+        with open(path, encoding="utf-8", newline="") as f:
+            text = f.read()
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text.replace("TEL;TYPE=CELL:+1 555 ", "TEL;TYPE=CELL:+1 666 "))
+
+
+def read_all(folder):
+    os.sync()
+    start = time.perf_counter()
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            with open(entry.path, "rb") as f:
+                total += len(f.read())
+    return time.perf_counter() - start
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    subprocess.run(["swift", "build", "-c", "release", "--product", "accord"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    accord = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip() + "/accord"
+    if shutil.which("vdirsyncer") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "vdirsyncer"], check=True)
+    version = subprocess.run(["vdirsyncer", "--version"], capture_output=True, text=True).stdout.strip()
+    rows = []
+    for n in sizes:
+        shutil.rmtree(WORK, ignore_errors=True)
+        source = f"{WORK}/source"
+        generate(n, source)
+        floor_read = read_all(source)
+        floor_copy, _ = run(["cp", "-r", source, f"{WORK}/copy"])
+        shutil.rmtree(f"{WORK}/copy")
+
+        # accord
+        shutil.copytree(source, f"{WORK}/accord/a")
+        os.makedirs(f"{WORK}/accord/b")
+        with open(f"{WORK}/accord/bench.yaml", "w") as f:
+            f.write("connection: bench\napps:\n  a: {app: vcard-dir, settings: {path: a}}\n  b: {app: vcard-dir, settings: {path: b}}\n"
+                    "direction: two-way\nwinner: a\n")
+        accord_run = [accord, "run", f"{WORK}/accord/bench.yaml", "--state", f"{WORK}/accord/state.sqlite", "--schemas", f"{ROOT}/schemas"]
+        # vdirsyncer: two filesystem storages, the same data
+        shutil.copytree(source, f"{WORK}/vdir/a")
+        os.makedirs(f"{WORK}/vdir/b")
+        config = f"{WORK}/vdir/config"
+        with open(config, "w") as f:
+            f.write(f'[general]\nstatus_path = "{WORK}/vdir/status/"\n\n[pair bench]\na = "bench_a"\nb = "bench_b"\ncollections = null\n'
+                    f'conflict_resolution = "a wins"\n\n[storage bench_a]\ntype = "filesystem"\npath = "{WORK}/vdir/a/"\nfileext = ".vcf"\n\n'
+                    f'[storage bench_b]\ntype = "filesystem"\npath = "{WORK}/vdir/b/"\nfileext = ".vcf"\n')
+        env = dict(os.environ, VDIRSYNCER_CONFIG=config)
+        subprocess.run(["vdirsyncer", "discover"], env=env, check=True, capture_output=True)
+        vdir_run = ["vdirsyncer", "-v", "WARNING", "sync"]
+
+        results = {}
+        for phase in ["initial", "no-op", "1% changed"]:
+            if phase == "1% changed":
+                change_one_percent(f"{WORK}/accord/a")
+                change_one_percent(f"{WORK}/vdir/a")
+            results[(phase, "accord")] = run(accord_run)
+            results[(phase, "vdirsyncer")] = run(vdir_run, env)
+        assert len(os.listdir(f"{WORK}/accord/b")) == n and len(os.listdir(f"{WORK}/vdir/b")) == n
+        floor = floor_read + floor_copy
+        for phase in ["initial", "no-op", "1% changed"]:
+            (a_s, a_rss), (v_s, v_rss) = results[(phase, "accord")], results[(phase, "vdirsyncer")]
+            rows.append((f"{n:,}", phase, a_s, v_s, v_s / a_s, a_rss, v_rss, floor if phase == "initial" else None))
+        shutil.rmtree(WORK, ignore_errors=True)
+
+    print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> vcard-dir; {os.cpu_count()} cores\n")
+    print("| contacts | run | accord | vdirsyncer | accord faster by | accord peak RSS | vdirsyncer peak RSS | fs floor (read all + cp -r) | accord / floor |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n, phase, a_s, v_s, ratio, a_rss, v_rss, floor in rows:
+        floor_text = f"{floor:.2f} s" if floor else ""
+        over = f"{a_s / floor:.2f}×" if floor else ""
+        print(f"| {n} | {phase} | {a_s:.2f} s | {v_s:.2f} s | {ratio:.1f}× | {a_rss:.0f} MB | {v_rss:.0f} MB | {floor_text} | {over} |")
+
+
+if __name__ == "__main__":
+    main()
