@@ -71,20 +71,14 @@ extension Accord {
         static let configuration = CommandConfiguration(abstract: "Pause a connection: runs skip it until it is resumed.")
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
-        func run() throws {
-            try stateOptions.open().setPaused(name, true)
-            print("\(name): paused")
-        }
+        func run() throws { try setPaused(true, name: name, state: stateOptions) }
     }
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Resume a paused connection.")
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
-        func run() throws {
-            try stateOptions.open().setPaused(name, false)
-            print("\(name): resumed")
-        }
+        func run() throws { try setPaused(false, name: name, state: stateOptions) }
     }
 
     struct Retry: ParsableCommand {
@@ -96,4 +90,9 @@ extension Accord {
             print("\(name): failed contacts will be retried at the next run")
         }
     }
+}
+
+private func setPaused(_ paused: Bool, name: String, state: StateOptions) throws {
+    try state.open().setPaused(name, paused)
+    print("\(name): \(paused ? "paused" : "resumed")")
 }

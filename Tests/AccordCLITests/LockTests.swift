@@ -4,17 +4,22 @@ import Testing
 /// Two runners on one connection: the second is refused, naming the holder; a dead holder's lock
 /// is taken over.
 @Suite struct LockTests {
+    /// A runner stopped in the middle of its run, holding the lock.
+    func startHolder(_ sandbox: Sandbox) throws -> Process {
+        let prefix = sandbox.directory + "/holder"
+        let holder = try startAccord(
+            ["run"] + sandbox.runArguments(["run"]), environment: ["ACCORD_FAILPOINT": "before-create:1:pause"], outputPrefix: prefix)
+        #expect(waitFor("failpoint 'before-create' reached", in: prefix + ".err"))
+        return holder
+    }
+
     @Test func aSecondRunnerIsRefusedAndADeadHoldersLockIsTakenOver() async throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
         try sandbox.writeCSV("id,email,first_name\n1,ann@example.com,Ann\n2,bob@example.com,Bob\n")
 
-        // The first runner stops in the middle of its run, holding the lock.
-        let prefix = sandbox.directory + "/holder"
-        let holder = try startAccord(
-            ["run"] + sandbox.runArguments(["run"]), environment: ["ACCORD_FAILPOINT": "before-create:1:pause"], outputPrefix: prefix)
+        let holder = try startHolder(sandbox)
         defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        #expect(waitFor("failpoint 'before-create' reached", in: prefix + ".err"))
 
         let refused = try sandbox.accord(["run"])
         #expect(refused.status == 1)
@@ -35,11 +40,8 @@ import Testing
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
         try sandbox.writeCSV("id,email\n1,ann@example.com\n")
-        let prefix = sandbox.directory + "/holder"
-        let holder = try startAccord(
-            ["run"] + sandbox.runArguments(["run"]), environment: ["ACCORD_FAILPOINT": "before-create:1:pause"], outputPrefix: prefix)
+        let holder = try startHolder(sandbox)
         defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        #expect(waitFor("failpoint 'before-create' reached", in: prefix + ".err"))
 
         let timer = sandbox.directory + "/timer"
         let runner = try startAccord(["run", "--every", "1s"] + sandbox.runArguments(["run"]), outputPrefix: timer)
