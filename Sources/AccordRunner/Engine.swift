@@ -12,6 +12,10 @@ struct Engine {
     let fullScan: Bool
     let options: RunOptions
 
+    /// The fields of each app, and the one holding the match email.
+    private let fieldNamesBySide: [StoredSide: Set<String>]
+    private let emailFields: [StoredSide: String?]
+
     var counts = RunCounts()
     var changes: [PlannedChange] = []
 
@@ -35,6 +39,17 @@ struct Engine {
     private var created: [(side: StoredSide, id: String, sourceID: String)] = []
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
+        // Looked up for every record, so worked out once.
+        var fieldNames: [StoredSide: Set<String>] = [:]
+        var emailFields: [StoredSide: String?] = [:]
+        let emailMapping = plan.mappings.first { $0.id == "default:email" }
+        for side in StoredSide.allCases {
+            let app = plan.apps.first { $0.side == side.rawValue }!
+            fieldNames[side] = Set(app.fields.map(\.name))
+            emailFields[side] = emailMapping.map { side == .a ? $0.a.first : $0.b.first } ?? app.fields.first { $0.type == "email" }?.name
+        }
+        self.fieldNamesBySide = fieldNames
+        self.emailFields = emailFields
         self.plan = plan
         self.connectors = connectors
         self.store = store
@@ -44,18 +59,12 @@ struct Engine {
     }
 
     private func app(_ side: StoredSide) -> SyncPlan.App { plan.apps.first { $0.side == side.rawValue }! }
-    private func fieldNames(_ side: StoredSide) -> Set<String> { Set(app(side).fields.map(\.name)) }
+    private func fieldNames(_ side: StoredSide) -> Set<String> { fieldNamesBySide[side]! }
     private static func way(from side: StoredSide) -> String { side == .a ? "a-to-b" : "b-to-a" }
     private static func other(_ side: StoredSide) -> StoredSide { side == .a ? .b : .a }
 
-    /// The field holding the match email on `side`.
-    private func emailField(_ side: StoredSide) -> String? {
-        if let mapping = plan.mappings.first(where: { $0.id == "default:email" }) { return side == .a ? mapping.a.first : mapping.b.first }
-        return app(side).fields.first { $0.type == "email" }?.name
-    }
-
     private func email(_ side: StoredSide, _ values: Values?) -> String? {
-        emailField(side).flatMap { normalizedEmail(values?[$0]?.first) }
+        emailFields[side]!.flatMap { normalizedEmail(values?[$0]?.first) }
     }
 
     private func baseline(_ side: StoredSide, _ id: String) -> Values? { snapshot.records[side]?[id]?.fields }

@@ -43,10 +43,15 @@ struct Sandbox {
         ["--state", state] + (arguments.first == "run" ? [connection, "--schemas", packageRoot + "/schemas"] : [])
     }
 
+    /// The records of one app ("a" or "b"), read through its connector.
+    func records(_ side: String) async throws -> [ContactRecord] {
+        let connector: any ContactConnector = side == "a" ? CSVConnector(path: csv) : VCardDirectoryConnector(directory: vcards)
+        return try await connector.list(since: .full).changed
+    }
+
     /// Every record of one app as a sorted line of its fields and tags, without ids.
     func contents(_ side: String) async throws -> [String] {
-        let connector: any ContactConnector = side == "a" ? CSVConnector(path: csv) : VCardDirectoryConnector(directory: vcards)
-        return try await connector.list(since: .full).changed.map { record in
+        try await records(side).map { record in
             let fields = record.fields.filter { !["id", "uid", "rev"].contains($0.key) && !$0.value.allSatisfy(\.isEmpty) }
                 .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: "|"))" }
             let tags = record.segments.sorted { $0.key < $1.key }.map { "#\($0.key)=\($0.value.sorted().joined(separator: "|"))" }
@@ -56,8 +61,7 @@ struct Sandbox {
 
     /// The emails of one app; a test checks none repeats.
     func emails(_ side: String) async throws -> [String] {
-        let connector: any ContactConnector = side == "a" ? CSVConnector(path: csv) : VCardDirectoryConnector(directory: vcards)
-        return try await connector.list(since: .full).changed.compactMap { ($0.fields["email"] ?? $0.fields["EMAIL"])?.first?.lowercased() }
+        try await records(side).compactMap { $0.fields["email"]?.first?.lowercased() }
     }
 
     /// A hash of every file's name and content, to prove nothing was written.

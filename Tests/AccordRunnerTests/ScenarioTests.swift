@@ -53,22 +53,21 @@ struct Harness {
     func aRecord(email: String) -> ContactRecord? { a.records.first { $0.fields["email"]?.first == email } }
 }
 
-func csvContact(_ email: String?, first: String = "", last: String = "", company: String = "") -> [String: [String]] {
+/// A contact's fields under the given names, leaving out empty values.
+func contact(_ values: KeyValuePairs<String, String?>) -> [String: [String]] {
     var fields: [String: [String]] = [:]
-    if let email { fields["email"] = [email] }
-    if !first.isEmpty { fields["first_name"] = [first] }
-    if !last.isEmpty { fields["last_name"] = [last] }
-    if !company.isEmpty { fields["company"] = [company] }
+    for (name, value) in values {
+        if let value, !value.isEmpty { fields[name] = [value] }
+    }
     return fields
 }
 
+func csvContact(_ email: String?, first: String = "", last: String = "", company: String = "") -> [String: [String]] {
+    contact(["email": email, "first_name": first, "last_name": last, "company": company])
+}
+
 func vcardContact(_ email: String?, first: String = "", last: String = "", org: String = "") -> [String: [String]] {
-    var fields: [String: [String]] = [:]
-    if let email { fields["email"] = [email] }
-    if !first.isEmpty { fields["given_name"] = [first] }
-    if !last.isEmpty { fields["family_name"] = [last] }
-    if !org.isEmpty { fields["org"] = [org] }
-    return fields
+    contact(["email": email, "given_name": first, "family_name": last, "org": org])
 }
 
 @Suite struct ScenarioTests {
