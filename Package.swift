@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordStoreTests",
-            dependencies: ["AccordStore"],
+            dependencies: ["AccordStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

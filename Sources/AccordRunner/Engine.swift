@@ -19,8 +19,14 @@ struct Engine {
     var counts = RunCounts()
     var changes: [PlannedChange] = []
 
-    // Per side: the current values of every live record, its version, what changed, what is gone.
+    // Per side: every live record with its email; the current values of the records this run
+    // looks at (every listed record, and the stored values of the unchanged ones it touches);
+    // their baselines (the values stored after the last run); versions; what changed; what is gone.
+    // Unchanged records nothing points at are never loaded, so a run costs O(changes).
+    private var liveEmails: [StoredSide: [String: String?]] = [.a: [:], .b: [:]]
+    private var emailIndex: [StoredSide: [String: [String]]] = [.a: [:], .b: [:]]
     private var current: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
+    private var baselines: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
     private var versions: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
     private var changed: [StoredSide: Set<String>] = [.a: [], .b: []]
     private var deleted: [StoredSide: Set<String>] = [.a: [], .b: []]
@@ -37,6 +43,8 @@ struct Engine {
     private var deferredSnapshots: [String: RecordSnapshot] = [:]
     /// Records created this run: side, id, source id.
     private var created: [(side: StoredSide, id: String, sourceID: String)] = []
+    /// Records whose last write failed.
+    private let failedBefore: [StoredSide: Set<String>]
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
         // Looked up for every record, so worked out once.
@@ -50,6 +58,9 @@ struct Engine {
         }
         self.fieldNamesBySide = fieldNames
         self.emailFields = emailFields
+        var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
+        for entry in snapshot.health where entry.kind == .failed { failed[entry.side]!.insert(entry.recordID) }
+        self.failedBefore = failed
         self.plan = plan
         self.connectors = connectors
         self.store = store
@@ -67,7 +78,12 @@ struct Engine {
         emailFields[side]!.flatMap { normalizedEmail(values?[$0]?.first) }
     }
 
-    private func baseline(_ side: StoredSide, _ id: String) -> Values? { snapshot.records[side]?[id]?.fields }
+    private func baseline(_ side: StoredSide, _ id: String) -> Values? { baselines[side]![id] }
+
+    /// The normalised email of a live record.
+    private func emailOf(_ side: StoredSide, _ id: String) -> String? { liveEmails[side]![id] ?? nil }
+
+    private func isLive(_ side: StoredSide, _ id: String) -> Bool { liveEmails[side]!.index(forKey: id) != nil }
 
     private func report(_ line: String) { options.progress?(line) }
 
@@ -75,12 +91,21 @@ struct Engine {
 
     mutating func execute() async throws {
         report(fullScan ? "scanning both apps (full scan)" : "listing changes")
-        for side in StoredSide.allCases { try await list(side) }
-        report("listed \(current[.a]!.count) records in a, \(current[.b]!.count) in b")
+        // Both apps are listed at once: listing is mostly waiting on the file system or the network.
+        do {
+            async let listingA = listing(.a)
+            async let listingB = listing(.b)
+            let (a, b) = try await (listingA, listingB)
+            absorb(consume a, side: .a)
+            absorb(consume b, side: .b)
+        }
+        report("listed \(liveEmails[.a]!.count) records in a, \(liveEmails[.b]!.count) in b")
         loadLinks()
+        indexEmails()
         resolveIntents()
         let duplicates = findDuplicates()
         matchByEmail(duplicates: duplicates)
+        try loadTouchedRecords()
         evaluateRules()
         if !options.dryRun, !newLinks.isEmpty || !snapshot.intents.isEmpty {
             var early = StateChanges()
@@ -112,34 +137,81 @@ struct Engine {
 
     // MARK: - Listing
 
-    private mutating func list(_ side: StoredSide) async throws {
-        let storedRecords = (snapshot.records[side] ?? [:]).filter { !$0.value.deleted }
-        let state = fullScan
-            ? ListingState.full
-            : ListingState(cursor: snapshot.cursors[side], known: storedRecords.compactMapValues(\.version))
-        let listing: Listing
+    /// What changed in one app since the last run (everything on a full scan).
+    private func listing(_ side: StoredSide) async throws -> Listing {
+        var known: [String: String] = [:]
+        if !fullScan {
+            for (id, record) in snapshot.records[side] ?? [:] where !record.deleted {
+                if let version = record.version { known[id] = version }
+            }
+        }
         do {
-            listing = try await connectors[side]!.list(since: state)
+            return try await connectors[side]!.list(since: fullScan ? .full : ListingState(cursor: snapshot.cursors[side], known: known))
         } catch {
             throw ConnectorError("cannot list app '\(app(side).app)' (\(side.rawValue)): \(error)")
         }
-        var values: [String: Values] = [:]
+    }
+
+    /// Takes in one app's listing: the live records with their emails, the values of those that changed.
+    /// Each listed record is released once its values are taken, so a first run over 100,000
+    /// contacts never holds both forms of them.
+    private mutating func absorb(_ listing: consuming Listing, side: StoredSide) {
+        let stored = snapshot.records[side] ?? [:]
+        var live: [String: String?] = [:]
         if !fullScan {
-            for (id, record) in storedRecords { values[id] = record.fields.filter { !$0.key.hasPrefix(ValueKeys.rulesPrefix) } }
+            live.reserveCapacity(stored.count)
+            for (id, record) in stored where !record.deleted { live.updateValue(record.email, forKey: id) }
         }
         let names = fieldNames(side)
-        var listed = Set<String>()
-        for record in listing.changed {
-            values[record.id] = record.values(fields: names)
+        var values: [String: Values] = [:]
+        var records = listing.changed
+        listing.changed = []
+        while let record = records.popLast() {
+            let recordValues = record.values(fields: names)
+            values[record.id] = recordValues
+            live.updateValue(email(side, recordValues), forKey: record.id)
             versions[side]![record.id] = record.version
             changed[side]!.insert(record.id)
-            listed.insert(record.id)
         }
-        let gone = fullScan ? Set(storedRecords.keys).subtracting(listed) : Set(listing.deleted)
-        for id in gone { values[id] = nil }
+        let gone = fullScan
+            ? Set(stored.filter { !$0.value.deleted && values[$0.key] == nil }.keys)
+            : Set(listing.deleted)
+        for id in gone {
+            values[id] = nil
+            live[id] = nil
+        }
         deleted[side] = gone
         current[side] = values
+        liveEmails[side] = live
         if let cursor = listing.cursor { cursors[side] = cursor }
+    }
+
+    /// Loads the stored values of the records this run looks at besides the listed ones: the
+    /// counterparts of changed, new and deleted records, unlinked records (they may be matched,
+    /// created or excluded) and records whose last write failed.
+    private mutating func loadTouchedRecords() throws {
+        var touched: [StoredSide: Set<String>] = [.a: [], .b: []]
+        for side in StoredSide.allCases {
+            let opposite = Self.other(side)
+            for id in changed[side]!.union(deleted[side]!).union(failedBefore[side]!) {
+                touched[side]!.insert(id)
+                if let counterpart = linkOf[side]![id] { touched[opposite]!.insert(counterpart) }
+            }
+            for (id, _) in liveEmails[side]! where linkOf[side]![id] == nil { touched[side]!.insert(id) }
+        }
+        for link in newLinks {
+            touched[.a]!.insert(link.a)
+            touched[.b]!.insert(link.b)
+        }
+        for side in StoredSide.allCases {
+            let known = touched[side]!.filter { snapshot.records[side]?[$0] != nil }
+            guard !known.isEmpty else { continue }
+            let loaded = try store.fields(plan.connection, side: side, ids: fullScan ? nil : known)
+            baselines[side] = loaded
+            for (id, values) in loaded where current[side]![id] == nil && isLive(side, id) {
+                current[side]![id] = values
+            }
+        }
     }
 
     // MARK: - Links and matching
@@ -164,9 +236,20 @@ struct Engine {
             let source: StoredSide = intent.way == "a-to-b" ? .a : .b
             let target = Self.other(source)
             guard linkOf[source]![intent.sourceID] == nil, let email = normalizedEmail(intent.email) else { continue }
-            if let targetID = current[target]!.first(where: { linkOf[target]![$0.key] == nil && self.email(target, $0.value) == email })?.key {
+            if let targetID = emailIndex[target]![email]?.first(where: { linkOf[target]![$0] == nil }) {
                 source == .a ? addLink(a: intent.sourceID, b: targetID) : addLink(a: targetID, b: intent.sourceID)
             }
+        }
+    }
+
+    /// Every live record by email, per app.
+    private mutating func indexEmails() {
+        for side in StoredSide.allCases {
+            var index: [String: [String]] = [:]
+            for (id, email) in liveEmails[side]! {
+                if let email { index[email, default: []].append(id) }
+            }
+            emailIndex[side] = index
         }
     }
 
@@ -174,11 +257,7 @@ struct Engine {
     private mutating func findDuplicates() -> [StoredSide: Set<String>] {
         var result: [StoredSide: Set<String>] = [.a: [], .b: []]
         for side in StoredSide.allCases {
-            var byEmail: [String: [String]] = [:]
-            for (id, values) in current[side]! {
-                if let email = email(side, values) { byEmail[email, default: []].append(id) }
-            }
-            for (email, ids) in byEmail where ids.count > 1 {
+            for (email, ids) in emailIndex[side]! where ids.count > 1 {
                 for id in ids {
                     result[side]!.insert(id)
                     health.append(HealthEntry(
@@ -193,15 +272,18 @@ struct Engine {
 
     private mutating func matchByEmail(duplicates: [StoredSide: Set<String>]) {
         var bByEmail: [String: String] = [:]
-        for (id, values) in current[.b]! where linkOf[.b]![id] == nil && !duplicates[.b]!.contains(id) {
-            if let email = email(.b, values) { bByEmail[email] = id }
+        for (id, email) in liveEmails[.b]! where linkOf[.b]![id] == nil && !duplicates[.b]!.contains(id) {
+            if let email { bByEmail[email] = id }
         }
-        for (id, values) in current[.a]!.sorted(by: { $0.key < $1.key }) where linkOf[.a]![id] == nil && !duplicates[.a]!.contains(id) {
-            guard let email = email(.a, values), let bID = bByEmail.removeValue(forKey: email) else { continue }
+        let unlinked = liveEmails[.a]!.filter { linkOf[.a]![$0.key] == nil && !duplicates[.a]!.contains($0.key) }
+        for (id, email) in unlinked.sorted(by: { $0.key < $1.key }) {
+            guard let email, let bID = bByEmail.removeValue(forKey: email) else { continue }
             addLink(a: id, b: bID)
         }
     }
 
+    /// Evaluates the rules for the records this run looks at; the others keep the rules they
+    /// matched at the last run (their values did not change, and they were linked then).
     private mutating func evaluateRules() {
         for (way, rules) in plan.rules {
             let source: StoredSide = way == "a-to-b" ? .a : .b
@@ -214,8 +296,13 @@ struct Engine {
         }
     }
 
+    /// The rules of `way` a record of its source app matches: as evaluated this run, else as stored.
+    private func matchedRules(_ way: String, _ sourceID: String) -> [Int]? {
+        matched[way]?[sourceID] ?? snapshot.records[way == "a-to-b" ? .a : .b]?[sourceID]?.rules
+    }
+
     private func syncs(_ way: String, _ sourceID: String) -> Bool {
-        !(matched[way]?[sourceID]?.isEmpty ?? true)
+        !(matchedRules(way, sourceID)?.isEmpty ?? true)
     }
 
     // MARK: - Deletions
@@ -226,10 +313,10 @@ struct Engine {
             let goneNow = deleted[side]!
             let goneBefore = Set((snapshot.records[side] ?? [:]).filter(\.value.deleted).keys)
             for id in goneNow.union(goneBefore) {
-                guard let counterpart = linkOf[side]![id], let values = current[opposite]![counterpart] else { continue }
+                guard let counterpart = linkOf[side]![id], isLive(opposite, counterpart) else { continue }
                 health.append(HealthEntry(
                     side: opposite, recordID: counterpart, kind: .deletedOpposite,
-                    reason: "its counterpart in app '\(app(side).app)' was deleted", detail: id, email: email(opposite, values)))
+                    reason: "its counterpart in app '\(app(side).app)' was deleted", detail: id, email: emailOf(opposite, counterpart)))
                 if goneNow.contains(id) { addMarker(plan.options.sync_deletions, from: side, to: counterpart, into: &updates) }
             }
         }
@@ -263,13 +350,22 @@ struct Engine {
 
     private mutating func mergeLinkedPairs(into updates: inout [StoredSide: [String: Values]]) {
         let winnerWay = plan.winner == "b" ? "b-to-a" : "a-to-b"
-        for (aID, bID) in linkOf[.a]!.sorted(by: { $0.key < $1.key }) {
-            guard let aValues = current[.a]![aID], let bValues = current[.b]![bID] else { continue }
+        // Pairs with a side that changed, is new, was linked now or failed before; every pair on a full scan.
+        var pairs = Set<String>()
+        if fullScan {
+            pairs = Set(linkOf[.a]!.keys)
+        } else {
+            pairs.formUnion(changed[.a]!.union(failedBefore[.a]!).filter { linkOf[.a]![$0] != nil })
+            pairs.formUnion(changed[.b]!.union(failedBefore[.b]!).compactMap { linkOf[.b]![$0] })
+            pairs.formUnion(newLinks.map(\.a))
+        }
+        for aID in pairs.sorted() {
+            guard let bID = linkOf[.a]![aID], let aValues = current[.a]![aID], let bValues = current[.b]![bID] else { continue }
             if skipFailed(.a, aID) && skipFailed(.b, bID) { continue }
             let firstMatch = newLinks.contains(RecordLink(a: aID, b: bID)) || baseline(.a, aID) == nil || baseline(.b, bID) == nil
             // Neither side changed since a run that left them in sync: nothing to merge (O(changes) runs).
             if !fullScan, !firstMatch, !changed[.a]!.contains(aID), !changed[.b]!.contains(bID),
-               !failedBefore(.a, aID), !failedBefore(.b, bID) { continue }
+               !failedBefore[.a]!.contains(aID), !failedBefore[.b]!.contains(bID) { continue }
             var next: [StoredSide: Values] = [.a: updates[.a]![aID] ?? aValues, .b: updates[.b]![bID] ?? bValues]
             for mapping in plan.mappings {
                 merge(mapping, aID: aID, bID: bID, firstMatch: firstMatch, winnerWay: winnerWay, next: &next)
@@ -322,8 +418,8 @@ struct Engine {
             return
         }
         // A record whose last write failed counts as changed, so a retry sends its values again.
-        let aChanged = failedBefore(.a, aID) || aNow != restricted(baseline(.a, ids[.a]!) ?? [:], aFields)
-        let bChanged = failedBefore(.b, bID) || bNow != restricted(baseline(.b, ids[.b]!) ?? [:], bFields)
+        let aChanged = failedBefore[.a]!.contains(aID) || aNow != restricted(baseline(.a, ids[.a]!) ?? [:], aFields)
+        let bChanged = failedBefore[.b]!.contains(bID) || bNow != restricted(baseline(.b, ids[.b]!) ?? [:], bFields)
         switch (aChanged, bChanged) {
         case (true, false) where allowed("a-to-b"): _ = propagate("a-to-b")
         case (false, true) where allowed("b-to-a"): _ = propagate("b-to-a")
@@ -345,9 +441,8 @@ struct Engine {
     /// Applies the actions of the rules `sourceID` matches, and undoes those of rules it stopped matching.
     private func applyActions(way: String, sourceID: String, target: inout Values) {
         guard let rules = plan.rules[way] else { return }
-        let now = matched[way]?[sourceID] ?? []
-        let sourceSide: StoredSide = way == "a-to-b" ? .a : .b
-        let before = (baseline(sourceSide, sourceID)?[ValueKeys.matchedRules(way)] ?? []).compactMap(Int.init)
+        let now = matchedRules(way, sourceID) ?? []
+        let before = snapshot.records[way == "a-to-b" ? .a : .b]?[sourceID]?.rules ?? []
         var actions: [SyncPlan.Action] = now.flatMap { rules[$0].actions }
         for index in before where !now.contains(index) && index < rules.count {
             actions += rules[index].undo ?? []
@@ -369,21 +464,18 @@ struct Engine {
 
     // MARK: - Creates
 
+    /// A record to create; its values are worked out batch by batch (`createdValues`), so a
+    /// large first run does not hold them all.
     struct Create {
         var way: String
         var sourceID: String
         var email: String?
-        var values: Values
-    }
-
-    private func failedBefore(_ side: StoredSide, _ id: String) -> Bool {
-        snapshot.health.contains { $0.kind == .failed && $0.side == side && $0.recordID == id }
     }
 
     /// A record that failed before is retried when it changed, when the plan changed, or on `accord retry`.
     private func skipFailed(_ side: StoredSide, _ id: String) -> Bool {
         guard !fullScan, !snapshot.retryRequested, !changed[side]!.contains(id) else { return false }
-        return failedBefore(side, id)
+        return failedBefore[side]!.contains(id)
     }
 
     private func plannedCreates(duplicates: [StoredSide: Set<String>]) -> [Create] {
@@ -394,31 +486,43 @@ struct Engine {
             // Only unlinked records can be created; in a steady state there are few, so find them first.
             let candidates = current[source]!.filter { linkOf[source]![$0.key] == nil }.sorted { $0.key < $1.key }
             guard !candidates.isEmpty else { continue }
-            let targetEmails = Set(current[target]!.values.compactMap { email(target, $0) })
             for (id, values) in candidates {
                 guard syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
                 let email = email(source, values)
                 if plan.options.avoid_duplicates {
-                    guard let email, !targetEmails.contains(email) else { continue }
+                    guard let email, emailIndex[target]![email] == nil else { continue }
                 }
-                var created: Values = [:]
-                for mapping in plan.mappings where mapping.transforms[way] != nil {
-                    for (field, list) in mapping.apply(way: way, source: values, target: [:]) where !list.isEmpty {
-                        created[field] = list
-                    }
-                }
-                applyActions(way: way, sourceID: id, target: &created)
-                creates.append(Create(way: way, sourceID: id, email: email, values: created))
+                creates.append(Create(way: way, sourceID: id, email: email))
             }
         }
         return creates
+    }
+
+    private static func change(creating create: Create, _ values: Values) -> PlannedChange {
+        PlannedChange(
+            way: create.way, kind: .create, sourceID: create.sourceID, targetID: nil, email: create.email,
+            fields: values.keys.sorted().map { .init(field: $0, before: [], after: values[$0]!) })
+    }
+
+    /// The values of the record `create` makes: its source's mapped values and its rules' actions.
+    private func createdValues(_ create: Create) -> Values {
+        let source: StoredSide = create.way == "a-to-b" ? .a : .b
+        let values = current[source]![create.sourceID] ?? [:]
+        var created: Values = [:]
+        for mapping in plan.mappings where mapping.transforms[create.way] != nil {
+            for (field, list) in mapping.apply(way: create.way, source: values, target: [:]) where !list.isEmpty {
+                created[field] = list
+            }
+        }
+        applyActions(way: create.way, sourceID: create.sourceID, target: &created)
+        return created
     }
 
     private mutating func recordExclusions(duplicates: [StoredSide: Set<String>]) {
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
-            let ambiguous = Set(duplicates[target]!.compactMap { email(target, current[target]![$0]) })
+            let ambiguous = Set(duplicates[target]!.compactMap { emailOf(target, $0) })
             for (id, values) in current[source]! where linkOf[source]![id] == nil && !duplicates[source]!.contains(id) {
                 let reason: String
                 let email = email(source, values)
@@ -452,27 +556,26 @@ struct Engine {
         guard !creates.isEmpty else { return }
         let connector = connectors[target]!
         let source = Self.other(target)
-        for create in creates {
-            changes.append(PlannedChange(
-                way: create.way, kind: .create, sourceID: create.sourceID, targetID: nil, email: create.email,
-                fields: create.values.keys.sorted().map { .init(field: $0, before: [], after: create.values[$0]!) }))
-        }
         if options.dryRun {
             if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
             for create in creates {
-                evaluateRules(ofCreated: "new:\(create.sourceID)", values: create.values, side: target)
+                let values = createdValues(create)
+                changes.append(Self.change(creating: create, values))
+                evaluateRules(ofLinked: "new:\(create.sourceID)", values: values, side: target)
                 created.append((target, "new:\(create.sourceID)", create.sourceID))
             }
             return
         }
         for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
             let batch = Array(creates[start..<min(start + connector.batchSize, creates.count)])
+            let batchValues = batch.map(createdValues)
+            if options.reportsChanges { changes += zip(batch, batchValues).map(Self.change(creating:_:)) }
             let intentIDs = try store.recordIntents(
                 batch.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
             Failpoint.hit("before-create")
             let results = try await write(target) {
-                try await connector.create(batch.map { create in
-                    let change = contactChange(create.values)
+                try await connector.create(batchValues.map { values in
+                    let change = contactChange(values)
                     return NewContact(fields: change.fields, segments: change.segments)
                 })
             }
@@ -487,7 +590,12 @@ struct Engine {
                     linkOf[source]![create.sourceID] = record.id
                     linkOf[target]![record.id] = create.sourceID
                     let values = record.values(fields: fieldNames(target))
-                    evaluateRules(ofCreated: record.id, values: values, side: target)
+                    evaluateRules(ofLinked: record.id, values: values, side: target)
+                    // The source is linked now: its rules are stored as they match a linked record,
+                    // so later runs need not evaluate its unchanged values again.
+                    if let sourceValues = current[source]![create.sourceID] {
+                        evaluateRules(ofLinked: create.sourceID, values: sourceValues, side: source)
+                    }
                     state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
                     stored[target]!.insert(record.id)
                     // The source's snapshot says "in sync"; when the new record's rules still have
@@ -512,8 +620,8 @@ struct Engine {
         }
     }
 
-    /// Which rules of its own app's way a record created this run matches (it is linked).
-    private mutating func evaluateRules(ofCreated id: String, values: Values, side: StoredSide) {
+    /// Which rules of its own app's way a record linked by a create this run matches.
+    private mutating func evaluateRules(ofLinked id: String, values: Values, side: StoredSide) {
         let way = Self.way(from: side)
         guard let rules = plan.rules[way] else { return }
         matched[way, default: [:]][id] = rules.indices.filter { rules[$0].predicate.matches(values, linked: true) }
@@ -569,6 +677,7 @@ struct Engine {
             guard !update.isEmpty else { continue }
             contactUpdates.append(update)
             if marked { counts.markers_added += 1 }
+            guard options.reportsChanges else { continue }
             changes.append(PlannedChange(
                 way: way, kind: marked && update.fields.isEmpty ? .mark : .update, sourceID: linkOf[target]![id] ?? "", targetID: id,
                 email: email(target, before), fields: fieldChanges))
@@ -624,12 +733,10 @@ struct Engine {
 
     /// The snapshot to store for a record: its values now (or `values`), plus which rules it matched.
     private func snapshotRecord(_ side: StoredSide, _ id: String, _ values: Values? = nil, version: String? = nil) -> RecordSnapshot {
-        var fields = values ?? current[side]![id] ?? [:]
-        let way = Self.way(from: side)
-        if let rules = matched[way]?[id] { fields[ValueKeys.matchedRules(way)] = rules.map(String.init) }
+        let fields = values ?? current[side]![id] ?? [:]
         return RecordSnapshot(
             id: id, email: email(side, fields), version: version ?? versions[side]![id] ?? snapshot.records[side]?[id]?.version,
-            fields: fields)
+            fields: fields, rules: matchedRules(Self.way(from: side), id))
     }
 
     /// Stores what this run saw: snapshots of every changed or new record, deletions, cursors, health.
@@ -640,15 +747,14 @@ struct Engine {
             var records: [RecordSnapshot] = []
             for (id, _) in current[side]! where !stored[side]!.contains(id) {
                 let previous = snapshot.records[side]?[id]
-                let rules = matched[Self.way(from: side)]?[id].map { $0.map(String.init) }
-                if fullScan || changed[side]!.contains(id) || previous == nil || previous?.fields[ValueKeys.matchedRules(Self.way(from: side))] != rules {
+                if fullScan || changed[side]!.contains(id) || previous == nil || previous?.rules != matchedRules(Self.way(from: side), id) {
                     records.append(snapshotRecord(side, id))
                 }
             }
             for id in deleted[side]! {
-                if var record = snapshot.records[side]?[id] {
-                    record.deleted = true
-                    records.append(record)
+                if let record = snapshot.records[side]?[id] {
+                    records.append(RecordSnapshot(
+                        id: id, email: record.email, version: record.version, fields: baselines[side]![id] ?? [:], rules: record.rules, deleted: true))
                 }
             }
             state.records[side] = records

@@ -11,9 +11,16 @@ public struct RunOptions: Sendable {
     public var progress: (@Sendable (String) -> Void)?
     /// Asked between write batches; when it answers true the run stops after saving what it did.
     public var shouldStop: @Sendable () -> Bool
+    /// Whether the report lists every change with its fields (`RunReport.changes`); a dry run
+    /// always does. Off, a large run does not hold a description of every write in memory.
+    public var reportsChanges: Bool
 
-    public init(dryRun: Bool = false, progress: (@Sendable (String) -> Void)? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+    public init(
+        dryRun: Bool = false, reportsChanges: Bool = true, progress: (@Sendable (String) -> Void)? = nil,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.dryRun = dryRun
+        self.reportsChanges = reportsChanges || dryRun
         self.progress = progress
         self.shouldStop = shouldStop
     }

@@ -8,20 +8,20 @@ typealias Values = [String: [String]]
 
 enum ValueKeys {
     static func segment(_ kind: String) -> String { "#" + kind }
-    /// Remembers which rules of a way matched a record at the last run, for undo.
-    static func matchedRules(_ way: String) -> String { rulesPrefix + way }
-    static let rulesPrefix = "@rules:"
     /// Present when the app reports the contact as unsubscribed.
     static let unsubscribed = "@unsubscribed"
 }
 
 extension ContactRecord {
-    /// The values of the fields in `fields` and every segment.
-    func values(fields: Set<String>) -> Values {
-        var values: Values = [:]
-        for (name, list) in self.fields where fields.contains(name) {
-            let cleaned = list.filter { !$0.isEmpty }
-            if !cleaned.isEmpty { values[name] = cleaned }
+    /// The values of the fields in `fields` and every segment. Consumes the record and reuses its
+    /// field storage, so listing 100,000 contacts does not hold two copies of their values.
+    consuming func values(fields wanted: Set<String>) -> Values {
+        var values = self.fields
+        self.fields = [:]
+        let unwanted = values.filter { !wanted.contains($0.key) || $0.value.isEmpty || $0.value.contains("") }.map(\.key)
+        for name in unwanted {
+            let cleaned = wanted.contains(name) ? values[name]!.filter { !$0.isEmpty } : []
+            values[name] = cleaned.isEmpty ? nil : cleaned
         }
         for (kind, names) in segments where !names.isEmpty {
             values[ValueKeys.segment(kind)] = names.sorted()
@@ -34,6 +34,8 @@ extension ContactRecord {
 /// Normalised email for matching: trimmed and lower-cased; `nil` when empty.
 func normalizedEmail(_ value: String?) -> String? {
     guard let value else { return nil }
+    // Most addresses are already trimmed lower-case ASCII: no need to copy them.
+    if !value.isEmpty, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !(0x41...0x5A).contains($0) }) { return value }
     let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     return trimmed.isEmpty ? nil : trimmed
 }

@@ -4,34 +4,37 @@ import Foundation
 /// by hand: a run stores and loads one per record, and Foundation's coders cost ten times more.
 enum FieldsCodec {
     static func encode(_ fields: [String: [String]]) -> String {
-        var out = "{"
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(UInt8(ascii: "{"))
         for (index, key) in fields.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
             append(key, to: &out)
-            out += ":["
+            out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "[")])
             for (position, value) in fields[key]!.enumerated() {
-                if position > 0 { out += "," }
+                if position > 0 { out.append(UInt8(ascii: ",")) }
                 append(value, to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static func append(_ string: String, to out: inout String) {
-        out += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
+    private static func append(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20: out.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
+            default: out.append(byte)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Parses what `encode` wrote; `nil` for anything else.
@@ -100,5 +103,17 @@ enum FieldsCodec {
             }
             return nil
         }
+    }
+}
+
+/// The matched rules of a record as stored: rule indexes joined by commas (`""` when none matched,
+/// `NULL` when the record's rules were not evaluated).
+enum RulesCodec {
+    static func encode(_ rules: [Int]?) -> String? {
+        rules.map { $0.map(String.init).joined(separator: ",") }
+    }
+
+    static func decode(_ text: String?) -> [Int]? {
+        text.map { $0.split(separator: ",").compactMap { Int($0) } }
     }
 }

@@ -6,7 +6,7 @@ public enum StoredSide: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// What the store remembers about one record: the values of its mapped fields and segments
-/// after the last run (the merge baseline), its email and its version token.
+/// after the last run (the merge baseline), its email, its version token and the rules it matched.
 public struct RecordSnapshot: Sendable, Hashable, Codable {
     public var id: String
     public var email: String?
@@ -14,14 +14,34 @@ public struct RecordSnapshot: Sendable, Hashable, Codable {
     public var version: String?
     /// Field name (or `#segment-kind`) → values.
     public var fields: [String: [String]]
+    /// Which rules of the record's own way (a-to-b for app a) it matched; `nil` when not evaluated.
+    public var rules: [Int]?
     /// Whether the record was deleted in its app.
     public var deleted: Bool
 
-    public init(id: String, email: String?, version: String?, fields: [String: [String]], deleted: Bool = false) {
+    public init(id: String, email: String?, version: String?, fields: [String: [String]], rules: [Int]? = nil, deleted: Bool = false) {
         self.id = id
         self.email = email
         self.version = version
         self.fields = fields
+        self.rules = rules
+        self.deleted = deleted
+    }
+}
+
+/// A record as loaded at the start of a run: a snapshot without its field values, which are
+/// loaded only for the records a run touches (`StateStore.fields`). Enough to tell whether the
+/// record changed, to match it by email and to know its rules.
+public struct StoredRecord: Sendable, Hashable {
+    public var email: String?
+    public var version: String?
+    public var rules: [Int]?
+    public var deleted: Bool
+
+    public init(email: String?, version: String?, rules: [Int]?, deleted: Bool) {
+        self.email = email
+        self.version = version
+        self.rules = rules
         self.deleted = deleted
     }
 }
@@ -123,7 +143,8 @@ public struct ConnectionSnapshot: Sendable {
     public var paused: Bool
     public var retryRequested: Bool
     public var links: [RecordLink]
-    public var records: [StoredSide: [String: RecordSnapshot]]
+    /// Side → record id → what is stored about it (without field values).
+    public var records: [StoredSide: [String: StoredRecord]]
     public var cursors: [StoredSide: String]
     public var health: [HealthEntry]
     public var intents: [Intent]

@@ -10,15 +10,12 @@ extension StateStore {
             let row = try Row.fetchOne(db, sql: "SELECT fingerprint, paused, retry_requested FROM connection WHERE name = ?", arguments: [connection])
             let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY id", arguments: [connection])
                 .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
-            var records: [StoredSide: [String: RecordSnapshot]] = [.a: [:], .b: [:]]
+            var records: [StoredSide: [String: StoredRecord]] = [.a: [:], .b: [:]]
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT side, id, email, version, fields, deleted FROM record WHERE connection = ?", arguments: [connection])
+                db, sql: "SELECT side, id, email, version, rules, deleted FROM record WHERE connection = ?", arguments: [connection])
             while let row = try cursor.next() {
-                let side = StoredSide(rawValue: row["side"]) ?? .a
-                let fieldsText: String = row["fields"]
-                let fields = FieldsCodec.decode(fieldsText) ?? [:]
-                let id: String = row["id"]
-                records[side]![id] = RecordSnapshot(id: id, email: row["email"], version: row["version"], fields: fields, deleted: row["deleted"])
+                let side = StoredSide(rawValue: row[0]) ?? .a
+                records[side]![row[1]] = StoredRecord(email: row[2], version: row[3], rules: RulesCodec.decode(row[4]), deleted: row[5])
             }
             var cursors: [StoredSide: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT side, value FROM cursor WHERE connection = ?", arguments: [connection]) {
@@ -30,6 +27,33 @@ extension StateStore {
             return ConnectionSnapshot(
                 fingerprint: row?["fingerprint"], paused: row?["paused"] ?? false, retryRequested: row?["retry_requested"] ?? false,
                 links: links, records: records, cursors: cursors, health: health, intents: intents)
+        }
+    }
+
+    /// The stored field values (the merge baselines) of one side's records: those in `ids`, or all
+    /// when `ids` is `nil`. Records the store does not know are left out.
+    public func fields(_ connection: String, side: StoredSide, ids: Set<String>?) throws -> [String: [String: [String]]] {
+        try writer.read { db in
+            var result: [String: [String: [String]]] = [:]
+            func collect(_ rows: RowCursor) throws {
+                while let row = try rows.next() {
+                    let id: String = row[0]
+                    if let ids, !ids.contains(id) { continue }
+                    let text: String = row[1]
+                    result[id] = FieldsCodec.decode(text) ?? [:]
+                }
+            }
+            let all = "SELECT id, fields FROM record WHERE connection = ? AND side = ?"
+            // Few ids: look each up by key; many: one scan is cheaper than thousands of lookups.
+            if let ids, ids.count < 2_000 {
+                let statement = try db.cachedStatement(sql: all + " AND id = ?")
+                for id in ids {
+                    try collect(Row.fetchCursor(statement, arguments: [connection, side.rawValue, id]))
+                }
+            } else {
+                try collect(Row.fetchCursor(db, sql: all, arguments: [connection, side.rawValue]))
+            }
+            return result
         }
     }
 
@@ -140,13 +164,14 @@ extension StateStore {
         guard !changes.isEmpty else { return }
         try writer.write { db in
             let insertRecord = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, rules, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (side, records) in changes.records {
                 for record in records {
                     try insertRecord.execute(arguments: [
-                        connection, side.rawValue, record.id, record.email, record.version, FieldsCodec.encode(record.fields), record.deleted,
+                        connection, side.rawValue, record.id, record.email, record.version, FieldsCodec.encode(record.fields),
+                        RulesCodec.encode(record.rules), record.deleted,
                     ])
                 }
             }
@@ -154,21 +179,13 @@ extension StateStore {
             for link in changes.links {
                 try insertLink.execute(arguments: [connection, link.a, link.b, date])
             }
+            let deleteHealth = try db.cachedStatement(sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?")
             for cleared in changes.clearedHealth {
                 for kind in cleared.kinds {
-                    try db.execute(
-                        sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?",
-                        arguments: [connection, cleared.side.rawValue, cleared.recordID, kind.rawValue])
+                    try deleteHealth.execute(arguments: [connection, cleared.side.rawValue, cleared.recordID, kind.rawValue])
                 }
             }
-            for entry in changes.health {
-                try db.execute(
-                    sql: """
-                    INSERT OR REPLACE INTO health (connection, side, record_id, kind, reason, detail, email, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    arguments: [connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt])
-            }
+            try Self.insertHealth(changes.health, connection: connection, db)
             for (side, value) in changes.cursors {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
@@ -239,14 +256,20 @@ extension StateStore {
     public func replaceHealth(_ entries: [HealthEntry], connection: String) throws {
         try writer.write { db in
             try db.execute(sql: "DELETE FROM health WHERE connection = ?", arguments: [connection])
-            for entry in entries {
-                try db.execute(
-                    sql: """
-                    INSERT OR REPLACE INTO health (connection, side, record_id, kind, reason, detail, email, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    arguments: [connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt])
-            }
+            try Self.insertHealth(entries, connection: connection, db)
+        }
+    }
+
+    static func insertHealth(_ entries: [HealthEntry], connection: String, _ db: Database) throws {
+        guard !entries.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO health (connection, side, record_id, kind, reason, detail, email, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for entry in entries {
+            try insert.execute(arguments: [
+                connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt,
+            ])
         }
     }
 }

@@ -77,6 +77,18 @@ extension StateStore {
                 t.column("since", .datetime).notNull()
             }
         }
+        // The rules a record matched move from its fields JSON (key `@rules:<way>`) to a column of
+        // their own, so a run can load every record without decoding its fields.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "record") { t in t.add(column: "rules", .text) }
+            let key = "'$.\"@rules:' || CASE side WHEN 'a' THEN 'a-to-b' ELSE 'b-to-a' END || '\"'"
+            try db.execute(sql: """
+                UPDATE record
+                SET rules = replace(replace(replace(json_extract(fields, \(key)), '[', ''), ']', ''), '"', ''),
+                    fields = json_remove(fields, \(key))
+                WHERE json_type(fields, \(key)) = 'array'
+                """)
+        }
         return migrator
     }
 }

@@ -58,7 +58,7 @@ extension Accord {
                 let progress = ProgressLine()
                 var showProgress: (@Sendable (String) -> Void)?
                 if format == .text { showProgress = { @Sendable line in progress.show(line) } }
-                let options = RunOptions(dryRun: dryRun, progress: showProgress, shouldStop: { stop.requested })
+                let options = RunOptions(dryRun: dryRun, reportsChanges: format == .json, progress: showProgress, shouldStop: { stop.requested })
                 let report = try await Runner(plan: plan, a: a, b: b, store: store).run(options)
                 progress.finish()
                 // Unbuffered: with --every, each run's summary shows as it happens, also in a log file.

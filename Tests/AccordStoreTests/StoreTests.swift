@@ -1,5 +1,6 @@
 @testable import AccordStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite struct StoreTests {
@@ -22,7 +23,7 @@ import Testing
     @Test func recordsLinksHealthAndCursorsRoundTrip() throws {
         let store = try StateStore()
         var changes = StateChanges()
-        changes.records[.a] = [RecordSnapshot(id: "1", email: "ann@example.com", version: "v1", fields: ["first_name": ["Ann"]])]
+        changes.records[.a] = [RecordSnapshot(id: "1", email: "ann@example.com", version: "v1", fields: ["first_name": ["Ann"]], rules: [0, 2])]
         changes.records[.b] = [RecordSnapshot(id: "x.vcf", email: "ann@example.com", version: "10-20", fields: ["given_name": ["Ann"], "#tag": ["crm"]])]
         changes.links = [RecordLink(a: "1", b: "x.vcf")]
         changes.health = [HealthEntry(side: .a, recordID: "2", kind: .excluded, reason: "the contact has no email address")]
@@ -31,7 +32,10 @@ import Testing
 
         let snapshot = try store.load("demo")
         #expect(snapshot.links == [RecordLink(a: "1", b: "x.vcf")])
-        #expect(snapshot.records[.b]?["x.vcf"]?.fields["#tag"] == ["crm"])
+        #expect(snapshot.records[.a]?["1"] == StoredRecord(email: "ann@example.com", version: "v1", rules: [0, 2], deleted: false))
+        #expect(snapshot.records[.b]?["x.vcf"]?.rules == nil)
+        #expect(try store.fields("demo", side: .b, ids: ["x.vcf", "unknown.vcf"]) == ["x.vcf": ["given_name": ["Ann"], "#tag": ["crm"]]])
+        #expect(try store.fields("demo", side: .a, ids: nil) == ["1": ["first_name": ["Ann"]]])
         #expect(snapshot.cursors[.a] == "cursor-1")
         #expect(snapshot.health.map(\.reason) == ["the contact has no email address"])
         #expect(try store.load("other").links.isEmpty)
@@ -40,6 +44,26 @@ import Testing
         clear.clearedHealth = [(.a, "2", [.excluded])]
         try store.apply(clear, connection: "demo")
         #expect(try store.health("demo").isEmpty)
+    }
+
+    /// Databases written before v2 kept the matched rules in the fields JSON.
+    @Test func migrationMovesMatchedRulesOutOfTheFields() throws {
+        let queue = try DatabaseQueue()
+        try StateStore.migrator.migrate(queue, upTo: "v1")
+        try queue.write { db in
+            for (side, fields) in [("a", #"{"@rules:a-to-b":["0","3"],"name":["Ann"]}"#), ("b", ##"{"@rules:b-to-a":[],"#tag":["x"]}"##), ("a", #"{"name":["Bo"]}"#)] {
+                try db.execute(
+                    sql: "INSERT INTO record (connection, side, id, fields) VALUES ('c', ?, ?, ?)",
+                    arguments: [side, side + fields.count.description, fields])
+            }
+        }
+        try StateStore.migrator.migrate(queue)
+        let rows = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT side, fields, rules FROM record ORDER BY side, fields").map {
+                [$0["side"], $0["fields"], $0["rules"] ?? "NULL"] as [String]
+            }
+        }
+        #expect(rows == [["a", #"{"name":["Ann"]}"#, "0,3"], ["a", #"{"name":["Bo"]}"#, "NULL"], ["b", ##"{"#tag":["x"]}"##, ""]])
     }
 
     @Test func aLinkIsUniquePerSide() throws {
