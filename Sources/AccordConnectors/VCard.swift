@@ -30,22 +30,41 @@ public struct VCard: Sendable, Hashable {
 
     // MARK: - Parsing
 
-    /// Parses one vCard.
+    /// Parses one vCard. Works on UTF-8 code units: line ends, folding and the separators it
+    /// looks for are all ASCII, and walking characters would cost several times more.
     public static func parse(_ text: String) throws -> VCard {
         var lines: [String] = []
-        // Unfold: a line starting with a space or tab continues the previous one.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            if let first = rawLine.first, first == " " || first == "\t", !lines.isEmpty {
-                lines[lines.count - 1] += rawLine.dropFirst()
-            } else if !rawLine.isEmpty {
-                lines.append(String(rawLine))
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        func take(_ end: String.Index) {
+            guard start < end else { return }
+            let first = utf8[start]
+            // Unfold: a line starting with a space or tab continues the previous one.
+            if (first == UInt8(ascii: " ") || first == UInt8(ascii: "\t")), !lines.isEmpty {
+                lines[lines.count - 1] += text[utf8.index(after: start)..<end]
+            } else {
+                lines.append(String(text[start..<end]))
             }
         }
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                take(index)
+                index = utf8.index(after: index)
+                if byte == UInt8(ascii: "\r"), index < utf8.endIndex, utf8[index] == UInt8(ascii: "\n") { index = utf8.index(after: index) }
+                start = index
+            } else {
+                index = utf8.index(after: index)
+            }
+        }
+        take(utf8.endIndex)
         guard lines.first?.uppercased() == "BEGIN:VCARD" else { throw ConnectorError("not a vCard: it does not start with BEGIN:VCARD") }
         guard let end = lines.lastIndex(where: { $0.uppercased() == "END:VCARD" }) else {
             throw ConnectorError("not a vCard: END:VCARD is missing")
         }
         var properties: [Property] = []
+        properties.reserveCapacity(end - 1)
         for (index, line) in lines[1..<end].enumerated() {
             guard let property = Property(line: line) else {
                 throw ConnectorError("malformed vCard line \(index + 2): '\(line.prefix(60))'")
@@ -86,6 +105,7 @@ public struct VCard: Sendable, Hashable {
 
     /// Unescapes a text value (`\\`, `\n`, `\,`, `\;`).
     public static func unescape(_ value: Substring) -> String {
+        guard value.utf8.contains(UInt8(ascii: "\\")) else { return String(value) }
         var out = ""
         var escaped = false
         for character in value {
@@ -106,6 +126,8 @@ public struct VCard: Sendable, Hashable {
 
     /// Escapes a text value for a vCard line.
     public static func escape(_ value: String) -> String {
+        let special: Set<UInt8> = [UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: ";")]
+        guard value.utf8.contains(where: special.contains) else { return value }
         var out = ""
         for character in value {
             switch character {
@@ -121,21 +143,23 @@ public struct VCard: Sendable, Hashable {
 
     /// Splits a raw value on unescaped `separator` (`;` for N/ADR/ORG components, `,` for lists).
     public static func split(_ value: String, on separator: Character) -> [Substring] {
+        let separator = separator.asciiValue!
+        let utf8 = value.utf8
         var parts: [Substring] = []
-        var start = value.startIndex
+        var start = utf8.startIndex
         var escaped = false
-        var index = value.startIndex
-        while index < value.endIndex {
-            let character = value[index]
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
             if escaped {
                 escaped = false
-            } else if character == "\\" {
+            } else if byte == UInt8(ascii: "\\") {
                 escaped = true
-            } else if character == separator {
+            } else if byte == separator {
                 parts.append(value[start..<index])
-                start = value.index(after: index)
+                start = utf8.index(after: index)
             }
-            index = value.index(after: index)
+            index = utf8.index(after: index)
         }
         parts.append(value[start...])
         return parts
@@ -147,28 +171,30 @@ extension VCard.Property {
     init?(line: String) {
         var inQuotes = false
         var colon: String.Index?
-        for index in line.indices {
-            let character = line[index]
-            if character == "\"" { inQuotes.toggle() }
-            if character == ":" && !inQuotes {
+        let utf8 = line.utf8
+        for index in utf8.indices {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
+            if byte == UInt8(ascii: ":") && !inQuotes {
                 colon = index
                 break
             }
         }
         guard let colon else { return nil }
         let head = line[..<colon]
-        value = String(line[line.index(after: colon)...])
-        let nameEnd = head.firstIndex(of: ";") ?? head.endIndex
+        value = String(line[utf8.index(after: colon)...])
+        let nameEnd = head.utf8.firstIndex(of: UInt8(ascii: ";")) ?? head.endIndex
         var fullName = head[..<nameEnd]
-        parameters = nameEnd < head.endIndex ? String(head[head.index(after: nameEnd)...]) : ""
-        if let dot = fullName.firstIndex(of: ".") {
+        parameters = nameEnd < head.endIndex ? String(head[head.utf8.index(after: nameEnd)...]) : ""
+        if let dot = fullName.utf8.firstIndex(of: UInt8(ascii: ".")) {
             group = String(fullName[..<dot])
-            fullName = fullName[fullName.index(after: dot)...]
+            fullName = fullName[fullName.utf8.index(after: dot)...]
         } else {
             group = nil
         }
         guard !fullName.isEmpty else { return nil }
-        name = fullName.uppercased()
+        // Names are nearly always upper case already; upper-casing allocates.
+        name = fullName.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) ? fullName.uppercased() : String(fullName)
     }
 
     /// The content line, unfolded.

@@ -38,11 +38,19 @@ enum VCardFields {
         var tags = Set<String>()
         for property in card.properties where property.name == "CATEGORIES" {
             for tag in VCard.split(property.value, on: ",") {
-                let name = VCard.unescape(tag).trimmingCharacters(in: .whitespaces)
+                let name = trimmed(VCard.unescape(tag))
                 if !name.isEmpty { tags.insert(name) }
             }
         }
         return ContactRecord(id: id, version: version, fields: fields, segments: tags.isEmpty ? [:] : [tagSegment: tags])
+    }
+
+    /// Without surrounding white space; skips Foundation when the ends are plain ASCII.
+    private static func trimmed(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last,
+              first > 0x20, first < 0x80, last > 0x20, last < 0x80
+        else { return text.trimmingCharacters(in: .whitespaces) }
+        return text
     }
 
     private static func read(_ target: Target, from card: VCard) -> [String] {

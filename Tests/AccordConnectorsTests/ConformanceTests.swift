@@ -53,6 +53,26 @@ func temporaryDirectory() -> String {
 
     func firstNameField(_ connector: ConnectorCase) -> String { connector.name == "vcard-dir" ? "given_name" : "first_name" }
 
+    /// Connectors may spread a batch over several cores; results still come back in input order.
+    @Test(arguments: ConnectorCase.all)
+    func largeBatchesKeepTheirOrder(_ kind: ConnectorCase) async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let connector = kind.make(directory)
+        let emails = (0..<300).map { "person\($0)@example.com" }
+        let created = try await connector.create(emails.map { NewContact(fields: fields(kind, email: $0, first: "P")) })
+        let records = created.compactMap { if case .written(let record) = $0 { record } else { nil } }
+        #expect(records.map { $0.fields["email"]?.first } == emails)
+        let updates = records.enumerated().map { ContactUpdate(id: $0.element.id, fields: [firstNameField(kind): ["N\($0.offset)"]]) }
+        let updated = try await connector.update(updates)
+        let updatedIDs: [String?] = updated.map { if case .written(let record) = $0 { record.id } else { nil } }
+        #expect(updatedIDs == records.map(\.id))
+        let listed = try await connector.list(since: .full).changed
+        #expect(listed.count == 300)
+        let firstNames = Dictionary(uniqueKeysWithValues: listed.map { ($0.fields["email"]![0], $0.fields[firstNameField(kind)]![0]) })
+        #expect(emails.indices.allSatisfy { firstNames[emails[$0]] == "N\($0)" })
+    }
+
     @Test(arguments: ConnectorCase.all)
     func createListUpdateAndDetectDeletions(_ kind: ConnectorCase) async throws {
         let directory = temporaryDirectory()
