@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """accord vs vdirsyncer: vcard-dir <-> vcard-dir, side by side in one run.
 
-For each size (default 10,000 and 100,000 contacts) it builds one data set, copies it for each tool
-and times: the initial sync (into an empty folder), a run with nothing changed, a run after 1% of
-the contacts changed; peak RSS of each process (wait4). It also times the file-system floor in the
-same run: reading every source file once, and `cp -r` of the source folder.
+For each size (default 10,000 and 100,000 contacts) it builds one data set and, in each of ROUNDS
+rounds (default 3), copies it for each tool and times: the initial sync (into an empty folder), a
+run with nothing changed, a run after 1% of the contacts changed; peak RSS of each process
+(wait4); and the file-system floor: reading every source file once, and `cp -r` of the source
+folder. The table shows medians over the rounds.
 
-    ./Benchmarks/sync-vs-vdirsyncer.py [SIZE...]
+Fairness on this kind of disk: ext4 without a journal scans past recently deleted inodes when it
+creates files, so a tool that runs right after a large delete pays for it. Nothing is deleted
+until every measurement is done, and the two tools take turns at going first.
+
+    ./Benchmarks/sync-vs-vdirsyncer.py [--rounds N] [SIZE...]
 
 Needs a release build of accord (built here) and vdirsyncer (pip-installed here when missing).
 """
@@ -63,56 +68,81 @@ def read_all(folder):
     return time.perf_counter() - start
 
 
+def setup_accord(source, folder, schemas):
+    shutil.copytree(source, f"{folder}/a")
+    os.makedirs(f"{folder}/b")
+    with open(f"{folder}/bench.yaml", "w") as f:
+        f.write("connection: bench\napps:\n  a: {app: vcard-dir, settings: {path: a}}\n  b: {app: vcard-dir, settings: {path: b}}\n"
+                "direction: two-way\nwinner: a\n")
+    return ["run", f"{folder}/bench.yaml", "--state", f"{folder}/state.sqlite", "--schemas", schemas], None
+
+
+def setup_vdirsyncer(source, folder):
+    shutil.copytree(source, f"{folder}/a")
+    os.makedirs(f"{folder}/b")
+    config = f"{folder}/config"
+    with open(config, "w") as f:
+        f.write(f'[general]\nstatus_path = "{folder}/status/"\n\n[pair bench]\na = "bench_a"\nb = "bench_b"\ncollections = null\n'
+                f'conflict_resolution = "a wins"\n\n[storage bench_a]\ntype = "filesystem"\npath = "{folder}/a/"\nfileext = ".vcf"\n\n'
+                f'[storage bench_b]\ntype = "filesystem"\npath = "{folder}/b/"\nfileext = ".vcf"\n')
+    env = dict(os.environ, VDIRSYNCER_CONFIG=config)
+    subprocess.run(["vdirsyncer", "discover"], env=env, check=True, capture_output=True)
+    return ["-v", "WARNING", "sync"], env
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def main():
-    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    args = sys.argv[1:]
+    rounds = 3
+    if args[:1] == ["--rounds"]:
+        rounds, args = int(args[1]), args[2:]
+    sizes = [int(a) for a in args] or [10_000, 100_000]
     subprocess.run(["swift", "build", "-c", "release", "--product", "accord"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     accord = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip() + "/accord"
     if shutil.which("vdirsyncer") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "vdirsyncer"], check=True)
     version = subprocess.run(["vdirsyncer", "--version"], capture_output=True, text=True).stdout.strip()
+    shutil.rmtree(WORK, ignore_errors=True)
+    phases = ["initial", "no-op", "1% changed"]
     rows = []
     for n in sizes:
-        shutil.rmtree(WORK, ignore_errors=True)
-        source = f"{WORK}/source"
+        source = f"{WORK}/{n}/source"
         generate(n, source)
-        floor_read = read_all(source)
-        floor_copy, _ = run(["cp", "-r", source, f"{WORK}/copy"])
-        shutil.rmtree(f"{WORK}/copy")
-
-        # accord
-        shutil.copytree(source, f"{WORK}/accord/a")
-        os.makedirs(f"{WORK}/accord/b")
-        with open(f"{WORK}/accord/bench.yaml", "w") as f:
-            f.write("connection: bench\napps:\n  a: {app: vcard-dir, settings: {path: a}}\n  b: {app: vcard-dir, settings: {path: b}}\n"
-                    "direction: two-way\nwinner: a\n")
-        accord_run = [accord, "run", f"{WORK}/accord/bench.yaml", "--state", f"{WORK}/accord/state.sqlite", "--schemas", f"{ROOT}/schemas"]
-        # vdirsyncer: two filesystem storages, the same data
-        shutil.copytree(source, f"{WORK}/vdir/a")
-        os.makedirs(f"{WORK}/vdir/b")
-        config = f"{WORK}/vdir/config"
-        with open(config, "w") as f:
-            f.write(f'[general]\nstatus_path = "{WORK}/vdir/status/"\n\n[pair bench]\na = "bench_a"\nb = "bench_b"\ncollections = null\n'
-                    f'conflict_resolution = "a wins"\n\n[storage bench_a]\ntype = "filesystem"\npath = "{WORK}/vdir/a/"\nfileext = ".vcf"\n\n'
-                    f'[storage bench_b]\ntype = "filesystem"\npath = "{WORK}/vdir/b/"\nfileext = ".vcf"\n')
-        env = dict(os.environ, VDIRSYNCER_CONFIG=config)
-        subprocess.run(["vdirsyncer", "discover"], env=env, check=True, capture_output=True)
-        vdir_run = ["vdirsyncer", "-v", "WARNING", "sync"]
-
-        results = {}
-        for phase in ["initial", "no-op", "1% changed"]:
-            if phase == "1% changed":
-                change_one_percent(f"{WORK}/accord/a")
-                change_one_percent(f"{WORK}/vdir/a")
-            results[(phase, "accord")] = run(accord_run)
-            results[(phase, "vdirsyncer")] = run(vdir_run, env)
-        assert len(os.listdir(f"{WORK}/accord/b")) == n and len(os.listdir(f"{WORK}/vdir/b")) == n
-        floor = floor_read + floor_copy
-        for phase in ["initial", "no-op", "1% changed"]:
-            (a_s, a_rss), (v_s, v_rss) = results[(phase, "accord")], results[(phase, "vdirsyncer")]
+        samples = {}  # (phase, tool) -> [(seconds, rss)]
+        floors = []
+        for round in range(rounds):
+            folder = f"{WORK}/{n}/round-{round}"
+            tools = {
+                "accord": (accord, *setup_accord(source, f"{folder}/accord", f"{ROOT}/schemas")),
+                "vdirsyncer": ("vdirsyncer", *setup_vdirsyncer(source, f"{folder}/vdirsyncer")),
+            }
+            floor_read = read_all(source)
+            floor_copy, _ = run(["cp", "-r", source, f"{folder}/copy"])
+            floors.append(floor_read + floor_copy)
+            order = ["accord", "vdirsyncer"] if round % 2 == 0 else ["vdirsyncer", "accord"]
+            for phase in phases:
+                if phase == "1% changed":
+                    for tool in order:
+                        change_one_percent(f"{folder}/{tool}/a")
+                for tool in order:
+                    program, argv, env = tools[tool]
+                    samples.setdefault((phase, tool), []).append(run([program, *argv], env))
+            for tool in order:
+                assert len(os.listdir(f"{folder}/{tool}/b")) == n, f"{tool} did not copy every contact"
+        floor = median(floors)
+        for phase in phases:
+            a_s, v_s = (median([s for s, _ in samples[(phase, tool)]]) for tool in ["accord", "vdirsyncer"])
+            a_rss, v_rss = (max(r for _, r in samples[(phase, tool)]) for tool in ["accord", "vdirsyncer"])
             rows.append((f"{n:,}", phase, a_s, v_s, v_s / a_s, a_rss, v_rss, floor if phase == "initial" else None))
-        shutil.rmtree(WORK, ignore_errors=True)
+    shutil.rmtree(WORK, ignore_errors=True)
 
-    print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> vcard-dir; {os.cpu_count()} cores\n")
+    print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> vcard-dir; {os.cpu_count()} cores; "
+          f"median of {rounds} rounds, peak RSS the largest\n")
     print("| contacts | run | accord | vdirsyncer | accord faster by | accord peak RSS | vdirsyncer peak RSS | fs floor (read all + cp -r) | accord / floor |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n, phase, a_s, v_s, ratio, a_rss, v_rss, floor in rows:
