@@ -4,7 +4,10 @@ import Foundation
 /// target, so a reader (or a crash) sees the old file or the new one, never a part. No fsync: like
 /// `cp`, it protects against a process dying, not against the machine losing power.
 enum AtomicFile {
-    static func write(_ text: String, to path: String) throws {
+    /// - Returns: the written file's version (`FileVersion`), taken from the open descriptor, so
+    ///   no second lookup by path is needed (a rename keeps size and modification time).
+    @discardableResult
+    static func write(_ text: String, to path: String) throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = directory + "/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -19,9 +22,11 @@ enum AtomicFile {
             }
             return true
         }
+        var info = stat()
+        let described = written && fstat(descriptor, &info) == 0
         let error = String(cString: strerror(errno))
         close(descriptor)
-        guard written else {
+        guard described else {
             unlink(temporary)
             throw ConnectorError("cannot write '\(temporary)': \(error)")
         }
@@ -30,5 +35,24 @@ enum AtomicFile {
             unlink(temporary)
             throw ConnectorError("cannot replace '\(path)': \(error)")
         }
+        return FileVersion.of(info)
+    }
+}
+
+/// The version of a local file: size and modification time in nanoseconds. When they did not
+/// change, the file is not read again.
+enum FileVersion {
+    static func of(_ info: stat) -> String {
+        "\(info.st_size)-\(Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))"
+    }
+
+    /// `nil` when the file does not exist.
+    static func of(path: String) throws -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw ConnectorError("cannot stat '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return of(info)
     }
 }

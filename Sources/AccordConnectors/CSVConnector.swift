@@ -16,12 +16,6 @@ public struct CSVConnector: ContactConnector {
         self.batchSize = batchSize
     }
 
-    /// Size and modification time of the file: when they did not change, nothing did.
-    private func fileVersion() throws -> String? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try VCardDirectoryConnector.version(of: path)
-    }
-
     func load() throws -> CSVTable {
         guard let data = FileManager.default.contents(atPath: path) else {
             if !FileManager.default.fileExists(atPath: path) { return CSVTable(header: [idColumn, "email", tagsColumn], rows: []) }
@@ -73,7 +67,8 @@ public struct CSVConnector: ContactConnector {
     }
 
     public func list(since state: ListingState) async throws -> Listing {
-        let version = try fileVersion()
+        // The cursor is the file's size and modification time: when they did not change, nothing did.
+        let version = try FileVersion.of(path: path)
         if let version, state.cursor == version {
             return Listing(changed: [], deleted: [], cursor: version)
         }

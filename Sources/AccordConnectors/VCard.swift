@@ -126,8 +126,10 @@ public struct VCard: Sendable, Hashable {
 
     /// Escapes a text value for a vCard line.
     public static func escape(_ value: String) -> String {
-        let special: Set<UInt8> = [UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: ";")]
-        guard value.utf8.contains(where: special.contains) else { return value }
+        let needsEscaping = value.utf8.contains {
+            $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";")
+        }
+        guard needsEscaping else { return value }
         var out = ""
         for character in value {
             switch character {

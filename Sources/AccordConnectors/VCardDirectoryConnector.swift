@@ -42,7 +42,7 @@ public struct VCardDirectoryConnector: ContactConnector {
                 throw ConnectorError("vcard-dir: cannot stat '\(directory)/\(name)': \(String(cString: strerror(errno)))")
             }
             guard info.st_mode & S_IFMT == S_IFREG else { continue }
-            try body(name, Self.version(of: info))
+            try body(name, FileVersion.of(info))
         }
     }
 
@@ -58,17 +58,6 @@ public struct VCardDirectoryConnector: ContactConnector {
         }
     }
 
-    /// Size and modification time (nanoseconds) of a file.
-    static func version(of info: stat) -> String {
-        "\(info.st_size)-\(Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))"
-    }
-
-    static func version(of path: String) throws -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw ConnectorError("vcard-dir: cannot stat '\(path)'") }
-        return version(of: info)
-    }
-
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try await concurrentMap(contacts) { contact in
             let uid = UUID().uuidString.lowercased()
@@ -79,10 +68,9 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     /// Writes a card atomically and returns it as a record, without reading it back.
     private func write(_ card: VCard, name: String) throws -> ContactRecord {
-        let path = directory + "/" + name
-        try AtomicFile.write(card.serialized(), to: path)
+        let version = try AtomicFile.write(card.serialized(), to: directory + "/" + name)
         Failpoint.hit("vcard-file-written")
-        return VCardFields.record(card, id: name, version: try Self.version(of: path))
+        return VCardFields.record(card, id: name, version: version)
     }
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {

@@ -271,14 +271,11 @@ struct Engine {
     }
 
     private mutating func matchByEmail(duplicates: [StoredSide: Set<String>]) {
-        var bByEmail: [String: String] = [:]
-        for (id, email) in liveEmails[.b]! where linkOf[.b]![id] == nil && !duplicates[.b]!.contains(id) {
-            if let email { bByEmail[email] = id }
-        }
         let unlinked = liveEmails[.a]!.filter { linkOf[.a]![$0.key] == nil && !duplicates[.a]!.contains($0.key) }
         for (id, email) in unlinked.sorted(by: { $0.key < $1.key }) {
-            guard let email, let bID = bByEmail.removeValue(forKey: email) else { continue }
-            addLink(a: id, b: bID)
+            // An email held by one b record only (several would be duplicates), still unlinked.
+            guard let email, let bIDs = emailIndex[.b]![email], bIDs.count == 1, linkOf[.b]![bIDs[0]] == nil else { continue }
+            addLink(a: id, b: bIDs[0])
         }
     }
 
