@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .target(name: "AccordDiagnostics", exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -51,6 +52,7 @@ let package = Package(
         ),
         .target(
             name: "AccordConnectors",
+            dependencies: ["AccordDiagnostics", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -94,19 +96,25 @@ let package = Package(
             dependencies: ["AccordStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "RadicaleHarness",
+            dependencies: ["AccordConnectors"],
+            path: "Tests/RadicaleHarness",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AccordConnectorsTests",
-            dependencies: ["AccordConnectors"],
+            dependencies: ["AccordConnectors", "AccordDiagnostics", "RadicaleHarness"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AccordRunnerTests",
-            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordStore", "AccordPlan"],
+            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordStore", "AccordPlan", "RadicaleHarness"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AccordCLITests",
-            dependencies: ["AccordCompiler", "AccordConnectors"],
+            dependencies: ["AccordCompiler", "AccordConnectors", "RadicaleHarness"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -18,7 +18,9 @@ public enum DiagnosticDocumentation {
 
         Every diagnostic accord prints has a stable code. `accord explain CODE` prints its section.
         Families: `C1xxx` files and YAML shape, `C2xxx` names and references, `C3xxx` field mappings
-        and types, `C4xxx` IF/THEN rules, `C5xxx` connection options, `S1xxx` app schema files.
+        and types, `C4xxx` IF/THEN rules, `C5xxx` connection options, `S1xxx` app schema files;
+        at run time `R1xxx` talking to an app (network, HTTP, secrets) and `R2xxx` CardDAV. A run
+        that stops on an `R` code says which app, which request and what the server said.
 
         | code | name | severity | summary |
         | --- | --- | --- | --- |

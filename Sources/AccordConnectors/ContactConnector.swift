@@ -37,12 +37,23 @@ public struct ContactUpdate: Sendable, Hashable {
     public var fields: [String: [String]]
     public var addSegments: [String: Set<String>]
     public var removeSegments: [String: Set<String>]
+    /// The record's version the change was worked out from. An app that can tell (an ETag) uses
+    /// it to notice an edit made since, and then re-merges against `previous` or refuses.
+    public var basedOn: String?
+    /// The values of `fields` the change was worked out from. A field edited in the app since
+    /// then to something else is a conflict the connector must not overwrite.
+    public var previous: [String: [String]]
 
-    public init(id: String, fields: [String: [String]] = [:], addSegments: [String: Set<String>] = [:], removeSegments: [String: Set<String>] = [:]) {
+    public init(
+        id: String, fields: [String: [String]] = [:], addSegments: [String: Set<String>] = [:], removeSegments: [String: Set<String>] = [:],
+        basedOn: String? = nil, previous: [String: [String]] = [:]
+    ) {
         self.id = id
         self.fields = fields
         self.addSegments = addSegments
         self.removeSegments = removeSegments
+        self.basedOn = basedOn
+        self.previous = previous
     }
 
     public var isEmpty: Bool {

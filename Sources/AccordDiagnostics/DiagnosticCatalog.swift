@@ -20,6 +20,8 @@ public enum DiagnosticCatalog {
         ruleMayOscillate, undoUnavailable, emptyConditionGroup,
         missingWinner, deletionsUnsupported, unsubscribesUnsupported,
         duplicateAppSchema, invalidSchemaReference,
+        appUnreachable, requestTimedOut, authenticationFailed, accessDenied, rateLimited, serverError,
+        unexpectedResponse, missingSecret, addressBookNotFound, notCardDAV,
     ].sorted()
 
     private static let byRawValue: [String: DiagnosticCode] = Dictionary(
@@ -504,5 +506,90 @@ public enum DiagnosticCatalog {
         explanation: """
         A condition or action of an app schema names a field, segment kind or reverse action that
         the schema does not define, or a field's role or options are inconsistent.
+        """)
+
+    // MARK: - R1xxx: talking to an app at run time
+
+    public static let appUnreachable = DiagnosticCode(
+        "R1001", "appUnreachable", .error, "the app's server could not be reached",
+        explanation: """
+        The connection was refused, reset or the host name did not resolve, and stayed so through
+        every retry (exponential backoff with jitter). Nothing was written for the requests that
+        failed; the run stops, its state stays consistent, and the next run picks up from there.
+        Check the `url` setting, the network, and whether the server is up.
+        """)
+
+    public static let requestTimedOut = DiagnosticCode(
+        "R1002", "requestTimedOut", .error, "a request to the app got no answer in time",
+        explanation: """
+        The server accepted the connection but did not answer within the timeout, through every
+        retry. A write that timed out may still have been carried out by the server; the intent
+        journal makes the next run find such a contact instead of creating it twice.
+        """)
+
+    public static let authenticationFailed = DiagnosticCode(
+        "R1003", "authenticationFailed", .error, "the app rejected the credentials (HTTP 401)",
+        explanation: """
+        The user name, password or token was refused. accord reads secrets from the environment
+        variable or file the connection names (`{env: NAME}`, `{file: PATH}`); check that it holds
+        a current app password or token. The secret itself is never printed.
+        """)
+
+    public static let accessDenied = DiagnosticCode(
+        "R1004", "accessDenied", .error, "the app refused the request (HTTP 403)",
+        explanation: """
+        The credentials were accepted but the account may not read or write this resource, for
+        example an address book shared read-only. Grant access in the app, or choose another
+        address book or list.
+        """)
+
+    public static let rateLimited = DiagnosticCode(
+        "R1005", "rateLimited", .error, "the app kept answering HTTP 429 (too many requests)",
+        explanation: """
+        accord honours `Retry-After` and backs off, but the app still refused after every retry, or
+        asked for a longer wait than accord will sleep within a run. Lower `requests_per_second`
+        or `concurrency` in the app's `limits`, or run less often.
+        """)
+
+    public static let serverError = DiagnosticCode(
+        "R1006", "serverError", .error, "the app answered with a server error (HTTP 5xx) through every retry",
+        explanation: """
+        The server failed on its side. The run stops with its state consistent; the next run
+        retries. The message quotes what the server said.
+        """)
+
+    public static let unexpectedResponse = DiagnosticCode(
+        "R1007", "unexpectedResponse", .error, "the app answered in a way accord does not understand",
+        explanation: """
+        An unexpected status code, or a body that is not what the protocol promises (for example
+        a WebDAV multistatus that does not parse). The message names the request and quotes the
+        server; please report it with the server's name and version.
+        """)
+
+    public static let missingSecret = DiagnosticCode(
+        "R1008", "missingSecret", .error, "a secret the connection refers to is not available",
+        explanation: """
+        The environment variable named by `{env: NAME}` is unset or empty, or the file named by
+        `{file: PATH}` cannot be read or is empty. Provide it where the runner runs (CI needs no
+        secrets: `accord validate` does not read them).
+        """)
+
+    // MARK: - R2xxx: CardDAV
+
+    public static let addressBookNotFound = DiagnosticCode(
+        "R2001", "addressBookNotFound", .error, "no address book with the name the connection gives",
+        explanation: """
+        accord found the account's address books but none has the display name (or path name)
+        given by `subset: {addressbook: NAME}`. The message lists the address books it found.
+        """)
+
+    public static let notCardDAV = DiagnosticCode(
+        "R2002", "notCardDAV", .error, "no CardDAV address book could be discovered from the URL",
+        explanation: """
+        accord looks for an address book at the URL itself, then follows
+        `current-user-principal` and `addressbook-home-set` from the URL and from
+        `/.well-known/carddav`. None of them led to an address book. Check the `url` setting
+        against the provider's documentation (for example
+        `https://carddav.fastmail.com/dav/addressbooks/user/you@fastmail.com/Default/`).
         """)
 }

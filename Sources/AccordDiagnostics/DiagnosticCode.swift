@@ -1,6 +1,6 @@
 /// A stable diagnostic code: `C1xxx` file and YAML shape, `C2xxx` names and references,
 /// `C3xxx` field mappings and types, `C4xxx` IF/THEN rules, `C5xxx` connection options,
-/// `S1xxx` app schema files.
+/// `S1xxx` app schema files, `R1xxx` talking to an app at run time, `R2xxx` CardDAV.
 ///
 /// The catalogue of every code lives in ``DiagnosticCatalog``.
 public struct DiagnosticCode: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {

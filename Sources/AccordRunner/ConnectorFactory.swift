@@ -27,8 +27,35 @@ public enum ConnectorFactory {
             let directory = try path("path")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return VCardDirectoryConnector(directory: directory, batchSize: try batchSize(default: 500))
+        case "carddav":
+            let label = "\(app.app) (\(app.side))"
+            guard let text = app.settings["url"]?.value, let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ConnectorError("app '\(app.app)' (\(app.side)): the setting 'url' must be an http or https URL, such as https://carddav.fastmail.com/")
+            }
+            let user = try parameter("username", of: app, label: label, baseDirectory: baseDirectory)
+            let password = try parameter("password", of: app, label: label, baseDirectory: baseDirectory)
+            var configuration = HTTPClient.Configuration()
+            configuration.concurrency = app.limits.concurrency
+            configuration.requestsPerSecond = app.limits.requests_per_second
+            let client = HTTPClient(app: label, auth: .basic(user: user, password: password), configuration: configuration)
+            return CardDAVConnector(url: url, addressBook: app.subset?.name, client: client, batchSize: try batchSize(default: app.limits.batch_size))
         default:
             throw ConnectorError("accord cannot run app '\(app.app)' yet: its connector is not built (validate and compile work)")
         }
+    }
+
+    /// An auth parameter's value, read from where the plan says (a literal, a variable or a file;
+    /// a relative file path is taken from the connection file's directory).
+    private static func parameter(_ name: String, of app: SyncPlan.App, label: String, baseDirectory: String) throws -> String {
+        guard let parameter = app.auth[name] else { throw ConnectorError("app '\(app.app)' (\(app.side)) needs the auth parameter '\(name)'") }
+        let source: ParameterSource
+        if let variable = parameter.env {
+            source = .environment(variable)
+        } else if let path = parameter.file {
+            source = .file(path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path))
+        } else {
+            source = .literal(parameter.value ?? "")
+        }
+        return try source.resolve(name: name, app: label)
     }
 }

@@ -654,7 +654,7 @@ struct Engine {
         var contactUpdates: [ContactUpdate] = []
         for (id, values) in updates.sorted(by: { $0.key < $1.key }) {
             let before = current[target]![id] ?? [:]
-            var update = ContactUpdate(id: id)
+            var update = ContactUpdate(id: id, basedOn: versions[target]![id] ?? snapshot.records[target]?[id]?.version)
             var fieldChanges: [PlannedChange.FieldChange] = []
             var marked = false
             for key in Set(before.keys).union(values.keys).sorted() where before[key] != values[key] {
@@ -669,6 +669,7 @@ struct Engine {
                     if markers.contains(where: added.contains) { marked = true }
                 } else if !key.hasPrefix("@") {
                     update.fields[key] = new
+                    update.previous[key] = old
                 }
             }
             guard !update.isEmpty else { continue }

@@ -1,5 +1,6 @@
 import AccordConnectors
 import Foundation
+import RadicaleHarness
 import Testing
 
 /// The contract every connector passes: create, list, incremental listing, update (fields and
@@ -8,7 +9,7 @@ struct ConnectorCase: CustomTestStringConvertible, Sendable {
     var name: String
     var make: @Sendable (String) -> any ContactConnector
     /// Deletes a record behind accord's back, as a user of the app would.
-    var deleteOutside: @Sendable (any ContactConnector, String, String) throws -> Void
+    var deleteOutside: @Sendable (any ContactConnector, String, String) async throws -> Void
 
     var testDescription: String { name }
 
@@ -35,6 +36,19 @@ struct ConnectorCase: CustomTestStringConvertible, Sendable {
                 let kept = text.split(separator: "\r\n").filter { !$0.hasPrefix(id + ",") }
                 try (kept.joined(separator: "\r\n") + "\r\n").write(toFile: csv.path, atomically: true, encoding: .utf8)
             }),
+        ConnectorCase(
+            name: "carddav (Radicale)",
+            make: { directory in
+                let server = RadicaleServer.shared
+                let name = (directory as NSString).lastPathComponent
+                _ = try? server.makeAddressBook(name)
+                return CardDAVConnector(url: server.url, addressBook: name, client: server.client())
+            },
+            deleteOutside: { connector, _, id in
+                let carddav = connector as! CardDAVConnector
+                let response = try await carddav.client.send(HTTPRequest("DELETE", URL(string: id, relativeTo: RadicaleServer.shared.url)!))
+                #expect(response.isSuccess)
+            }),
     ]
 }
 
@@ -46,12 +60,12 @@ func temporaryDirectory() -> String {
     /// Field names the local schemas share for these tests.
     func fields(_ connector: ConnectorCase, email: String, first: String) -> [String: [String]] {
         switch connector.name {
-        case "vcard-dir": ["email": [email], "given_name": [first], "family_name": ["Example"]]
+        case "vcard-dir", "carddav (Radicale)": ["email": [email], "given_name": [first], "family_name": ["Example"]]
         default: ["email": [email], "first_name": [first], "last_name": ["Example"]]
         }
     }
 
-    func firstNameField(_ connector: ConnectorCase) -> String { connector.name == "vcard-dir" ? "given_name" : "first_name" }
+    func firstNameField(_ connector: ConnectorCase) -> String { connector.name.hasPrefix("vcard") || connector.name.hasPrefix("carddav") ? "given_name" : "first_name" }
 
     /// Connectors may spread a batch over several cores; results still come back in input order.
     @Test(arguments: ConnectorCase.all)
@@ -115,7 +129,7 @@ func temporaryDirectory() -> String {
         #expect(afterUpdate.changed.map(\.id) == [ann])
 
         // Deleted behind accord's back: reported as deleted.
-        try kind.deleteOutside(connector, directory, records[1].id)
+        try await kind.deleteOutside(connector, directory, records[1].id)
         let afterDelete = try await connector.list(since: ListingState(cursor: afterUpdate.cursor, known: known))
         #expect(afterDelete.deleted == [records[1].id])
 

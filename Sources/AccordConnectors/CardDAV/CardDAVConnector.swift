@@ -1,0 +1,309 @@
+import AccordDiagnostics
+import Foundation
+import Synchronization
+
+/// The `carddav` app: an address book on a CardDAV server (RFC 6352): iCloud, Fastmail,
+/// Nextcloud, mailbox.org, Radicale. The record id is the resource's path, the version its ETag.
+///
+/// Listing uses `sync-collection` (RFC 6578) with the cursor as sync token when the server has
+/// it, so a run with nothing changed costs one report; otherwise a PROPFIND of ETags. Changed
+/// cards are fetched with `addressbook-multiget`, a batch per request. Creates are `PUT` with
+/// `If-None-Match: *`; updates `PUT` with `If-Match`, and an edit made on the server since the
+/// listing (an ETag that moved, or a 412) is re-fetched and re-merged once: fields accord did not
+/// change are kept, a field edited on both sides is left for the next run to merge.
+public final class CardDAVConnector: ContactConnector {
+    public let batchSize: Int
+    public let client: HTTPClient
+    private let discovery: CardDAVDiscovery
+    private let found = Mutex<AddressBook?>(nil)
+
+    /// - Parameters:
+    ///   - url: the server, the account's principal, or the address book itself.
+    ///   - addressBook: the address book's display name (or last path segment); nil for the first.
+    public init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int = 100) {
+        self.batchSize = batchSize
+        self.client = client
+        self.discovery = CardDAVDiscovery(client: client, serverURL: url, name: addressBook)
+    }
+
+    /// The address book, discovered once per connector.
+    func addressBook() async throws -> AddressBook {
+        if let book = found.withLock({ $0 }) { return book }
+        let book = try await discovery.find()
+        found.withLock { $0 = book }
+        return book
+    }
+
+    // MARK: - Listing
+
+    public func list(since state: ListingState) async throws -> Listing {
+        let book = try await addressBook()
+        var members: Members
+        if book.supportsSyncCollection, let synced = try await syncCollection(book, token: state.cursor) {
+            members = synced
+        } else {
+            members = try await propfindMembers(book)
+        }
+        let changedIDs = members.etags.filter { state.known[$0.key] != $0.value }.keys.sorted()
+        if members.complete {
+            members.deleted = Set(state.known.keys).subtracting(members.etags.keys)
+        }
+        let cards = try await multiget(changedIDs, in: book)
+        var records: [ContactRecord] = []
+        records.reserveCapacity(cards.count)
+        for id in changedIDs {
+            // Gone between the listing and the fetch: the next listing reports it deleted.
+            guard let card = cards[id] else { continue }
+            records.append(VCardFields.record(card.card, id: id, version: card.etag))
+        }
+        return Listing(changed: records, deleted: members.deleted.filter { state.known[$0] != nil }.sorted(), cursor: members.token)
+    }
+
+    /// What a listing learnt: member id → ETag (all members, or those changed since the token),
+    /// ids removed, and the token for next time.
+    private struct Members {
+        var etags: [String: String] = [:]
+        var deleted: Set<String> = []
+        var token: String?
+        /// Whether `etags` holds every member (so known ids missing from it are deleted).
+        var complete: Bool
+    }
+
+    private static func syncBody(_ token: String?) -> Data {
+        let escaped = (token ?? "").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        return Data("""
+            <?xml version="1.0" encoding="utf-8"?>
+            <D:sync-collection xmlns:D="DAV:"><D:sync-token>\(escaped)</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>
+            """.utf8)
+    }
+
+    /// Members changed since `token` (all of them without one). An invalid or expired token
+    /// starts over with a full listing; nil when the server refuses the report altogether.
+    private func syncCollection(_ book: AddressBook, token: String?) async throws -> Members? {
+        var members = Members(complete: token == nil)
+        var token = token
+        // A truncated answer (507 for the collection itself) is continued with the token it gave.
+        for _ in 0..<10_000 {
+            let request = HTTPRequest(
+                "REPORT", book.url, headers: ["Depth": "0", "Content-Type": "application/xml; charset=utf-8"], body: Self.syncBody(token))
+            let response = try await client.send(request)
+            if response.status == 403 || response.status == 412 || response.status == 400 || response.status == 409,
+               String(decoding: response.body, as: UTF8.self).contains("valid-sync-token") {
+                guard token != nil else { throw client.failure(for: response, request: request) }
+                // RFC 6578 §3.2: the token is no longer valid; list everything again.
+                return try await syncCollection(book, token: nil)
+            }
+            if [400, 403, 405, 415, 501].contains(response.status) && token == nil && members.etags.isEmpty { return nil }
+            guard response.status == 207, let status = Multistatus.parse(response.body) else {
+                throw client.failure(for: response, request: request)
+            }
+            var truncated = false
+            for item in status.responses {
+                guard let id = memberID(item.href, in: book) else {
+                    if item.status == 507 || item.errors.contains(.dav("number-of-matches-within-limits")) { truncated = true }
+                    continue
+                }
+                if item.status == 404 {
+                    members.deleted.insert(id)
+                    members.etags[id] = nil
+                } else if let etag = item[.dav("getetag")]?.text, !etag.isEmpty {
+                    members.etags[id] = etag
+                    members.deleted.remove(id)
+                }
+            }
+            members.token = status.syncToken ?? token
+            token = members.token
+            if !truncated { return members }
+        }
+        throw AppFailure(DiagnosticCatalog.unexpectedResponse, app: client.app, "the sync report never ended (10,000 truncated answers)")
+    }
+
+    /// Every member with its ETag, by PROPFIND (servers without sync-collection).
+    private func propfindMembers(_ book: AddressBook) async throws -> Members {
+        let request = HTTPRequest(
+            "PROPFIND", book.url, headers: ["Depth": "1", "Content-Type": "application/xml; charset=utf-8"],
+            body: Data(#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:resourcetype/></D:prop></D:propfind>"#.utf8))
+        let response = try await client.send(request)
+        guard response.status == 207, let status = Multistatus.parse(response.body) else { throw client.failure(for: response, request: request) }
+        var members = Members(complete: true)
+        for item in status.responses {
+            guard let id = memberID(item.href, in: book), let etag = item[.dav("getetag")]?.text, !etag.isEmpty else { continue }
+            members.etags[id] = etag
+        }
+        return members
+    }
+
+    /// The record id of a member href (its path); nil for the collection itself.
+    private func memberID(_ href: String, in book: AddressBook) -> String? {
+        guard let url = resolve(href, against: book.url) else { return nil }
+        let path = url.path(percentEncoded: true)
+        return path == book.url.path(percentEncoded: true) || path.hasSuffix("/") ? nil : path
+    }
+
+    private func resourceURL(_ id: String, in book: AddressBook) -> URL {
+        URL(string: id, relativeTo: book.url)!.absoluteURL
+    }
+
+    // MARK: - Fetching
+
+    private struct FetchedCard {
+        var card: VCard
+        var etag: String
+    }
+
+    private static func multigetBody(_ ids: some Sequence<String>) -> Data {
+        var body = #"<?xml version="1.0" encoding="utf-8"?><C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data/></D:prop>"#
+        for id in ids { body += "<D:href>\(id.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;"))</D:href>" }
+        return Data((body + "</C:addressbook-multiget>").utf8)
+    }
+
+    /// The cards of `ids`, a batch per request, batches at once within the app's limits. Ids
+    /// that are gone are missing from the result.
+    private func multiget(_ ids: [String], in book: AddressBook) async throws -> [String: FetchedCard] {
+        guard !ids.isEmpty else { return [:] }
+        let batches = stride(from: 0, to: ids.count, by: batchSize).map { Array(ids[$0..<min($0 + batchSize, ids.count)]) }
+        return try await withThrowingTaskGroup(of: [String: FetchedCard].self) { group in
+            for batch in batches {
+                group.addTask { try await self.multigetBatch(batch, in: book) }
+            }
+            var cards: [String: FetchedCard] = [:]
+            for try await part in group { cards.merge(part) { $1 } }
+            return cards
+        }
+    }
+
+    private func multigetBatch(_ ids: [String], in book: AddressBook) async throws -> [String: FetchedCard] {
+        let request = HTTPRequest(
+            "REPORT", book.url, headers: ["Depth": "1", "Content-Type": "application/xml; charset=utf-8"], body: Self.multigetBody(ids))
+        let response = try await client.send(request)
+        guard response.status == 207, let status = Multistatus.parse(response.body) else { throw client.failure(for: response, request: request) }
+        var cards: [String: FetchedCard] = [:]
+        for item in status.responses {
+            guard let id = memberID(item.href, in: book), let data = item[.cardDAV("address-data")]?.text,
+                  let etag = item[.dav("getetag")]?.text
+            else { continue }
+            do {
+                cards[id] = FetchedCard(card: try VCard.parse(data), etag: etag)
+            } catch {
+                throw AppFailure(
+                    DiagnosticCatalog.unexpectedResponse, app: client.app, request: request.summary, "the card '\(id)' is not a valid vCard: \(error)")
+            }
+        }
+        return cards
+    }
+
+    /// One card by GET, with its current ETag; nil when it is gone.
+    private func fetch(_ id: String, in book: AddressBook) async throws -> FetchedCard? {
+        let request = HTTPRequest("GET", resourceURL(id, in: book), headers: ["Accept": "text/vcard"])
+        let response = try await client.send(request)
+        if response.status == 404 || response.status == 410 { return nil }
+        guard response.status == 200, let etag = response.header("ETag"),
+              let card = try? VCard.parse(String(decoding: response.body, as: UTF8.self))
+        else { throw client.failure(for: response, request: request) }
+        return FetchedCard(card: card, etag: etag)
+    }
+
+    // MARK: - Writing
+
+    public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
+        let book = try await addressBook()
+        return try await inOrder(contacts) { contact in
+            let uid = UUID().uuidString.lowercased()
+            let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
+            let id = book.url.path(percentEncoded: true) + uid + ".vcf"
+            let result = try await self.put(card, id: id, in: book, condition: ["If-None-Match": "*"])
+            if case .refused(let status, _) = result, status == 412, let existing = try await self.fetch(id, in: book),
+               existing.card.properties.first(where: { $0.name == "UID" })?.value == uid {
+                // An earlier attempt of this very PUT went through (its answer was lost): it is ours.
+                return .written(VCardFields.record(existing.card, id: id, version: existing.etag))
+            }
+            return result.writeResult
+        }
+    }
+
+    public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
+        let book = try await addressBook()
+        let current = try await multiget(updates.map(\.id), in: book)
+        return try await inOrder(updates) { update in
+            guard var fetched = current[update.id] else { return .failed(reason: "'\(update.id)' no longer exists in the address book") }
+            for attempt in 1...2 {
+                // Edited on the server since accord listed it: merge again, keeping what accord does not change.
+                if let basedOn = update.basedOn, fetched.etag != basedOn, let field = Self.conflictingField(update, fetched.card) {
+                    return .failed(reason: "'\(field)' was edited in the address book during the run; the next run merges it")
+                }
+                var card = fetched.card
+                VCardFields.apply(
+                    update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
+                    remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
+                let result = try await self.put(card, id: update.id, in: book, condition: ["If-Match": fetched.etag])
+                guard case .refused(412, _) = result, attempt == 1 else { return result.writeResult }
+                guard let again = try await self.fetch(update.id, in: book) else {
+                    return .failed(reason: "'\(update.id)' was deleted from the address book during the run")
+                }
+                fetched = again
+            }
+            return .failed(reason: "'\(update.id)' kept changing in the address book while accord wrote it (HTTP 412 twice)")
+        }
+    }
+
+    /// The first field the update sets whose value in `card` is no longer what the update was
+    /// worked out from.
+    private static func conflictingField(_ update: ContactUpdate, _ card: VCard) -> String? {
+        let now = VCardFields.record(card, id: update.id, version: nil).fields
+        return update.fields.keys.sorted().first { (now[$0] ?? []) != (update.previous[$0] ?? []) }
+    }
+
+    private enum PutResult {
+        case stored(ContactRecord)
+        case refused(status: Int, reason: String)
+
+        var writeResult: WriteResult {
+            switch self {
+            case .stored(let record): .written(record)
+            case .refused(_, let reason): .failed(reason: reason)
+            }
+        }
+    }
+
+    /// PUTs a card. A 4xx about this card (invalid data, UID conflict, precondition) is the
+    /// card's failure; credentials refused or a server failing stops the run.
+    private func put(_ card: VCard, id: String, in book: AddressBook, condition: [String: String]) async throws -> PutResult {
+        let request = HTTPRequest(
+            "PUT", resourceURL(id, in: book), headers: condition.merging(["Content-Type": "text/vcard; charset=utf-8"]) { $1 },
+            body: Data(card.serialized().utf8))
+        let response = try await client.send(request)
+        switch response.status {
+        case 200...299:
+            Failpoint.hit("carddav-put")
+            // No ETag: the server stored something other than what was sent (RFC 6352 §6.3.2.3); read it back.
+            guard let etag = response.header("ETag"), !etag.hasPrefix("W/") else {
+                guard let stored = try await fetch(id, in: book) else {
+                    throw AppFailure(DiagnosticCatalog.unexpectedResponse, app: client.app, request: request.summary, "the card vanished right after it was written")
+                }
+                return .stored(VCardFields.record(stored.card, id: id, version: stored.etag))
+            }
+            return .stored(VCardFields.record(card, id: id, version: etag))
+        case 401, 407:
+            throw client.failure(for: response, request: request)
+        case 403 where !String(decoding: response.body, as: UTF8.self).contains("error"):
+            throw client.failure(for: response, request: request)
+        default:
+            let failure = client.failure(for: response, request: request)
+            return .refused(status: response.status, reason: failure.message + (failure.serverSaid.map { ": \($0)" } ?? ""))
+        }
+    }
+
+    /// `items` mapped concurrently (the client's limiter bounds requests in flight); results in input order.
+    private func inOrder<Item: Sendable>(
+        _ items: [Item], _ body: @escaping @Sendable (Item) async throws -> WriteResult
+    ) async throws -> [WriteResult] {
+        try await withThrowingTaskGroup(of: (Int, WriteResult).self) { group in
+            for (index, item) in items.enumerated() {
+                group.addTask { (index, try await body(item)) }
+            }
+            var results = [WriteResult?](repeating: nil, count: items.count)
+            for try await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import AccordDiagnostics
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Synchronization
+
+/// The HTTP stack every app that accord reaches over the network shares: one long-lived
+/// `URLSession` (libcurl on Linux), timeouts rather than cancellation, retries with exponential
+/// backoff and jitter on 429, 5xx and connection errors (honouring `Retry-After`), the app's
+/// concurrency and request-rate limits, authentication, and debug logging with secrets redacted.
+///
+/// `send` returns every answer the caller may want to interpret (2xx, 3xx beyond the redirects
+/// it follows, 4xx); it throws an ``AppFailure`` when the server could not be reached or kept
+/// failing (5xx, 429) through every retry.
+public final class HTTPClient: Sendable {
+    public struct Configuration: Sendable {
+        /// Seconds to wait for a response before the attempt counts as timed out.
+        public var timeout: Double = 60
+        /// Attempts per request, the first included.
+        public var attempts: Int = 4
+        /// The first retry waits about this long; each next one twice as long (with jitter).
+        public var backoff: Duration = .milliseconds(500)
+        /// No retry waits longer than this, and a `Retry-After` asking for more fails the request.
+        public var maximumWait: Duration = .seconds(60)
+        /// Requests in flight at once (`limits.concurrency`).
+        public var concurrency: Int = 4
+        /// Requests started per second (`limits.requests_per_second`); nil for no limit.
+        public var requestsPerSecond: Double?
+        /// Redirects followed per request.
+        public var redirects: Int = 5
+
+        public init() {}
+    }
+
+    /// The app and side, such as `carddav (b)`, for messages and logs.
+    public let app: String
+    private let auth: HTTPAuth?
+    private let configuration: Configuration
+    private let session: URLSession
+    private let limiter: RequestLimiter
+    private let logger: Logger
+    private let sent = Mutex(0)
+
+    public init(app: String, auth: HTTPAuth?, configuration: Configuration = Configuration()) {
+        self.app = app
+        self.auth = auth
+        self.configuration = configuration
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
+        sessionConfiguration.httpMaximumConnectionsPerHost = max(configuration.concurrency, 1)
+        sessionConfiguration.httpShouldSetCookies = false
+        sessionConfiguration.urlCache = nil
+        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        self.session = URLSession(configuration: sessionConfiguration, delegate: RedirectRefusal(), delegateQueue: nil)
+        self.limiter = RequestLimiter(concurrency: configuration.concurrency, requestsPerSecond: configuration.requestsPerSecond)
+        var logger = Logger(label: "accord.http")
+        logger[metadataKey: "app"] = "\(app)"
+        self.logger = logger
+    }
+
+    deinit {
+        session.finishTasksAndInvalidate()
+    }
+
+    /// Requests sent so far, retries and redirects included.
+    public var requestCount: Int { sent.withLock { $0 } }
+
+    /// Sends a request, following redirects and retrying what is worth retrying.
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var request = request
+        var redirects = 0
+        while true {
+            let response = try await sendWithRetries(request)
+            guard [301, 302, 303, 307, 308].contains(response.status), redirects < configuration.redirects,
+                  let location = response.header("Location"), let target = URL(string: location, relativeTo: request.url)?.absoluteURL
+            else { return response }
+            redirects += 1
+            // WebDAV clients repeat the method on a redirect (a PROPFIND stays a PROPFIND), except after 303.
+            if response.status == 303 {
+                request.method = "GET"
+                request.body = nil
+            }
+            if target.host != request.url.host || target.scheme != request.url.scheme || target.port != request.url.port {
+                throw AppFailure(
+                    DiagnosticCatalog.unexpectedResponse, app: app, request: request.summary,
+                    "redirected to another server (\(HTTPRequest.display(target))); accord does not send credentials there. Put that URL in the connection")
+            }
+            request.url = target
+        }
+    }
+
+    private func sendWithRetries(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var attempt = 1
+        while true {
+            let outcome: Result<HTTPResponse, URLError>
+            do {
+                outcome = .success(try await limiter.run { try await self.sendOnce(request) })
+            } catch let error as URLError {
+                outcome = .failure(error)
+            }
+            let retryable: Bool
+            var wait = configuration.backoff * Double(1 << min(attempt - 1, 16)) * Double.random(in: 0.5...1.0)
+            switch outcome {
+            case .success(let response):
+                guard response.status == 429 || (500...599).contains(response.status) else { return response }
+                retryable = response.status == 429 || request.isIdempotent
+                if let asked = response.retryAfter {
+                    if asked > configuration.maximumWait {
+                        throw failure(for: response, request: request, attempts: attempt, note: "it asked to wait \(asked.components.seconds) s")
+                    }
+                    wait = asked
+                }
+                if !retryable || attempt >= configuration.attempts { throw failure(for: response, request: request, attempts: attempt) }
+            case .failure(let error):
+                retryable = request.isIdempotent && error.code != .cancelled
+                if !retryable || attempt >= configuration.attempts { throw failure(for: error, request: request, attempts: attempt) }
+            }
+            logger.debug("retrying \(request.summary) in \(wait) (attempt \(attempt + 1) of \(configuration.attempts))")
+            try await Task.sleep(for: min(wait, configuration.maximumWait))
+            attempt += 1
+        }
+    }
+
+    private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var urlRequest = URLRequest(url: request.url)
+        urlRequest.httpMethod = request.method
+        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        if let auth { urlRequest.setValue(auth.header, forHTTPHeaderField: "Authorization") }
+        urlRequest.httpBody = request.body
+        sent.withLock { $0 += 1 }
+        let start = ContinuousClock.now
+        if logger.logLevel <= .debug {
+            let headers = request.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" } + (auth == nil ? [] : ["Authorization: <redacted>"])
+            logger.debug("→ \(redacted(request.summary)) [\(redacted(headers.joined(separator: ", ")))] \(request.body?.count ?? 0) bytes")
+        }
+        let (data, response) = try await session.data(for: urlRequest)
+        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        }
+        logger.debug("← \(http.statusCode) for \(redacted(request.summary)) in \(ContinuousClock.now - start), \(data.count) bytes")
+        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+
+    /// `text` with every secret replaced.
+    func redacted(_ text: String) -> String {
+        guard let auth else { return text }
+        var text = text
+        for secret in auth.secrets where !secret.isEmpty { text = text.replacingOccurrences(of: secret, with: "<redacted>") }
+        return text
+    }
+
+    // MARK: - Failures
+
+    /// The failure for an answer the caller did not expect: 401, 403, 429, 5xx and the rest.
+    public func failure(for response: HTTPResponse, request: HTTPRequest, attempts: Int = 1, note: String? = nil) -> AppFailure {
+        let code: DiagnosticCode = switch response.status {
+        case 401: DiagnosticCatalog.authenticationFailed
+        case 403: DiagnosticCatalog.accessDenied
+        case 429: DiagnosticCatalog.rateLimited
+        case 500...599: DiagnosticCatalog.serverError
+        default: DiagnosticCatalog.unexpectedResponse
+        }
+        var message = "HTTP \(response.status) \(HTTPURLResponse.localizedString(forStatusCode: response.status))"
+        if attempts > 1 { message += " after \(attempts) attempts" }
+        if let note { message += " (\(note))" }
+        return AppFailure(code, app: app, request: redacted(request.summary), message, serverSaid: redacted(AppFailure.quote(Array(response.body))))
+    }
+
+    private func failure(for error: URLError, request: HTTPRequest, attempts: Int) -> AppFailure {
+        let what: String
+        switch error.code {
+        case .timedOut: what = "no answer within \(Int(configuration.timeout)) s"
+        case .cannotConnectToHost: what = "connection refused"
+        case .networkConnectionLost: what = "the connection was lost"
+        case .cannotFindHost, .dnsLookupFailed: what = "the host name does not resolve"
+        case .notConnectedToInternet: what = "no network"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
+             .serverCertificateHasUnknownRoot:
+            what = "the TLS connection failed (certificate or protocol)"
+        default: what = "network error \(error.code.rawValue)"
+        }
+        let code = error.code == .timedOut ? DiagnosticCatalog.requestTimedOut : DiagnosticCatalog.appUnreachable
+        return AppFailure(code, app: app, request: redacted(request.summary), attempts > 1 ? "\(what), \(attempts) attempts" : what)
+    }
+}
+
+/// Hands redirects back to ``HTTPClient``, which follows them itself: URLSession would turn a
+/// redirected PROPFIND into a GET and could carry credentials to another host.
+private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
+}

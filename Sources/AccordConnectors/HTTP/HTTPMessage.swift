@@ -1,0 +1,61 @@
+import Foundation
+
+/// One HTTP request, as a value.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: URL
+    public var headers: [String: String]
+    public var body: Data?
+
+    public init(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Whether sending it twice does no more than sending it once (RFC 9110 §9.2.2), so a lost
+    /// connection can be retried.
+    var isIdempotent: Bool { !["POST", "PATCH"].contains(method) }
+
+    /// `METHOD URL` for messages and logs, without credentials or query (which may carry tokens).
+    var summary: String { "\(method) \(HTTPRequest.display(url))" }
+
+    static func display(_ url: URL) -> String {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "(url)" }
+        components.user = nil
+        components.password = nil
+        if components.query != nil { components.query = "…" }
+        return components.string ?? "(url)"
+    }
+}
+
+/// One HTTP response.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header names in lower case.
+    public var headers: [String: String]
+    public var body: Data
+
+    public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// `Retry-After` as a wait: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+    var retryAfter: Duration? {
+        guard let value = header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value) { return .milliseconds(Int64(max(seconds, 0) * 1000)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(date.timeIntervalSinceNow, 0) * 1000))
+    }
+}
