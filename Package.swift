@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         .target(name: "AccordDiagnostics", exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -104,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordConnectorsTests",
-            dependencies: ["AccordConnectors", "AccordDiagnostics", "RadicaleHarness"],
+            dependencies: ["AccordConnectors", "AccordDiagnostics", "RadicaleHarness", .product(name: "FlyingFox", package: "FlyingFox")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

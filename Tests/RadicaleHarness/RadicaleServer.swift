@@ -129,7 +129,7 @@ public final class RadicaleServer: Sendable {
 }
 
 /// A TCP port nothing listens on right now (bound to port 0 and released).
-func freePort() -> Int {
+public func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()

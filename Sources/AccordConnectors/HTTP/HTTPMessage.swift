@@ -25,8 +25,9 @@ public struct HTTPRequest: Sendable {
         guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "(url)" }
         components.user = nil
         components.password = nil
-        if components.query != nil { components.query = "…" }
-        return components.string ?? "(url)"
+        let query = components.query
+        components.query = nil
+        return (components.string ?? "(url)") + (query == nil ? "" : "?…")
     }
 }
 
