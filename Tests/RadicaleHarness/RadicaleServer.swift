@@ -50,7 +50,7 @@ public final class RadicaleServer: Sendable {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [
-                "python3", "-m", "radicale", "--config", "", "--server-hosts", "127.0.0.1:\(port)",
+                "python3", "-c", Self.launcher, "--config", "", "--server-hosts", "127.0.0.1:\(port)",
                 "--storage-filesystem-folder", folder + "/collections", "--auth-type", "htpasswd",
                 "--auth-htpasswd-filename", folder + "/users", "--auth-htpasswd-encryption", "plain",
                 "--auth-delay", "0", "--rights-type", "owner_only", "--logging-level", "info",
@@ -68,12 +68,27 @@ public final class RadicaleServer: Sendable {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
             lastLog = (try? String(contentsOfFile: folder + "/radicale.log", encoding: .utf8)) ?? ""
-            if lastLog.contains("No module named radicale") {
+            if lastLog.contains("No module named 'radicale'") {
                 throw StartFailure(description: "Radicale is not installed: run ./scripts/setup.sh (pip install radicale)")
             }
         }
         throw StartFailure(description: "Radicale did not start:\n\(lastLog.suffix(2000))")
     }
+
+    /// Runs Radicale, and ends it when the test process that started it is gone (a test
+    /// process that crashes or exits never leaves a server behind).
+    private static let launcher = """
+        import os, sys, threading, time
+        parent = os.getppid()
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+        from radicale.__main__ import run
+        sys.argv = ["radicale"] + sys.argv[1:]
+        run()
+        """
 
     private static func createLog(_ folder: String) -> String {
         let path = folder + "/radicale.log"

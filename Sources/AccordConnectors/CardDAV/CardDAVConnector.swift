@@ -16,14 +16,21 @@ public final class CardDAVConnector: ContactConnector {
     public let client: HTTPClient
     private let discovery: CardDAVDiscovery
     private let found = Mutex<AddressBook?>(nil)
+    /// Called before each update's PUT, so a test can edit the card on the server in between.
+    let beforeUpdatePut: (@Sendable (_ id: String) async throws -> Void)?
 
     /// - Parameters:
     ///   - url: the server, the account's principal, or the address book itself.
     ///   - addressBook: the address book's display name (or last path segment); nil for the first.
-    public init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int = 100) {
+    public convenience init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int = 100) {
+        self.init(url: url, addressBook: addressBook, client: client, batchSize: batchSize, beforeUpdatePut: nil)
+    }
+
+    init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int, beforeUpdatePut: (@Sendable (String) async throws -> Void)?) {
         self.batchSize = batchSize
         self.client = client
         self.discovery = CardDAVDiscovery(client: client, serverURL: url, name: addressBook)
+        self.beforeUpdatePut = beforeUpdatePut
     }
 
     /// The address book, discovered once per connector.
@@ -235,8 +242,10 @@ public final class CardDAVConnector: ContactConnector {
                 VCardFields.apply(
                     update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
                     remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
+                try await self.beforeUpdatePut?(update.id)
                 let result = try await self.put(card, id: update.id, in: book, condition: ["If-Match": fetched.etag])
-                guard case .refused(412, _) = result, attempt == 1 else { return result.writeResult }
+                guard case .refused(412, _) = result else { return result.writeResult }
+                if attempt == 2 { break }
                 guard let again = try await self.fetch(update.id, in: book) else {
                     return .failed(reason: "'\(update.id)' was deleted from the address book during the run")
                 }

@@ -135,7 +135,15 @@ public final class HTTPClient: Sendable {
             let headers = request.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" } + (auth == nil ? [] : ["Authorization: <redacted>"])
             logger.debug("→ \(redacted(request.summary)) [\(redacted(headers.joined(separator: ", ")))] \(request.body?.count ?? 0) bytes")
         }
-        let (data, response) = try await session.data(for: urlRequest)
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await session.data(for: urlRequest)
+        } catch let error as URLError where error.code == .cancelled && !Task.isCancelled {
+            // accord never cancels a request (it times out instead): this is a 401 whose challenge
+            // `RedirectRefusal` turned down, the only way to get one from URLSession on Linux.
+            logger.debug("← 401 for \(redacted(request.summary)) in \(ContinuousClock.now - start)")
+            return HTTPResponse(status: 401)
+        }
         guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
         var headers: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
@@ -188,13 +196,21 @@ public final class HTTPClient: Sendable {
     }
 }
 
-/// Hands redirects back to ``HTTPClient``, which follows them itself: URLSession would turn a
-/// redirected PROPFIND into a GET and could carry credentials to another host.
+/// Hands redirects back to ``HTTPClient``, which follows them itself (URLSession would turn a
+/// redirected PROPFIND into a GET and could carry credentials to another host), and 401s too.
 private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
     func urlSession(
         _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
         completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
         completionHandler(nil)
+    }
+
+    // Credentials go in the Authorization header of every request; a 401 is the caller's answer.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        completionHandler(.rejectProtectionSpace, nil)
     }
 }
