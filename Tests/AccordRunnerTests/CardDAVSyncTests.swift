@@ -1,0 +1,157 @@
+import AccordConnectors
+import AccordPlan
+import AccordRunner
+import AccordStore
+import Foundation
+import RadicaleHarness
+import Testing
+
+/// A local app on the other side of a CardDAV address book, with its field names.
+struct LocalApp: CustomTestStringConvertible, Sendable {
+    var app: String
+    var first: String
+    var last: String
+    var company: String
+
+    var testDescription: String { app }
+
+    static let all = [
+        LocalApp(app: "vcard-dir", first: "given_name", last: "family_name", company: "org"),
+        LocalApp(app: "csv", first: "first_name", last: "last_name", company: "company"),
+    ]
+
+    func connector(_ directory: String) throws -> any ContactConnector {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return app == "csv" ? CSVConnector(path: directory + "/contacts.csv") : VCardDirectoryConnector(directory: directory)
+    }
+
+    /// Deletes a record as a user of the app would.
+    func delete(_ id: String, from connector: any ContactConnector, directory: String) throws {
+        if let csv = connector as? CSVConnector {
+            let text = try String(contentsOfFile: csv.path, encoding: .utf8)
+            let kept = text.split(separator: "\r\n").filter { !$0.hasPrefix(id + ",") }
+            try (kept.joined(separator: "\r\n") + "\r\n").write(toFile: csv.path, atomically: true, encoding: .utf8)
+        } else {
+            try FileManager.default.removeItem(atPath: directory + "/" + id)
+        }
+    }
+}
+
+/// Two-way sync between a real Radicale address book (a) and a local app (b), through the
+/// runner: creates both ways, updates both ways, conflicts, tags driving rules and actions,
+/// deletion markers, and a second run that writes nothing.
+@Suite struct CardDAVSyncTests {
+    let server = RadicaleServer.shared
+
+    func syncPlan(_ local: LocalApp) throws -> SyncPlan {
+        try plan(
+            """
+            sync_deletions: {enabled: true, marker: Accord Trash}
+            rules:
+              a-to-b:
+                - if: [{has_tag: customer}]
+                  then: [{add_tag: from-carddav}]
+                - if: [{has_not_tag: customer}]
+              b-to-a:
+                - if: [{has_not_tag: private}]
+                  then: [{add_tag: from-\(local.app)}]
+            """,
+            winner: "a",
+            apps: """
+              a:
+                app: carddav
+                auth: {username: alice, password: {env: CARDDAV_PASSWORD}}
+                settings: {url: "http://127.0.0.1/"}
+              b: {app: \(local.app), settings: {path: local}}
+            """)
+    }
+
+    /// The records with an email, by email; an email there twice fails the test.
+    func records(_ connector: any ContactConnector) async throws -> [String: ContactRecord] {
+        let listed = try await connector.list(since: .full).changed
+        var byEmail: [String: ContactRecord] = [:]
+        for record in listed {
+            // The contact without email stays where it is: excluded, never synced.
+            guard let email = record.fields["email"]?.first else { continue }
+            #expect(byEmail[email] == nil, "\(email) is there twice")
+            byEmail[email] = record
+        }
+        return byEmail
+    }
+
+    @Test(arguments: LocalApp.all)
+    func twoWaySyncWithEverySemantic(_ local: LocalApp) async throws {
+        let name = "sync-" + UUID().uuidString.prefix(8).lowercased()
+        try server.makeAddressBook(name)
+        let directory = NSTemporaryDirectory() + "accord-carddav-sync-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Each run gets new connectors, as each `accord run` does.
+        func carddav() -> CardDAVConnector { CardDAVConnector(url: server.url, addressBook: name, client: server.client()) }
+        let localApp = try local.connector(directory + "/local")
+        let store = try StateStore()
+        let plan = try syncPlan(local)
+        func run() async throws -> RunReport { try await Runner(plan: plan, a: carddav(), b: localApp, store: store).run() }
+
+        // The address book: Ann (a customer), Bob; the local app: Cid, Bob under another name, and someone without email.
+        let outside = carddav()
+        _ = try await outside.create([
+            NewContact(fields: ["email": ["ann@example.com"], "given_name": ["Ann"], "family_name": ["Lee"], "title": ["CTO"]], segments: ["tag": ["customer"]]),
+            NewContact(fields: ["email": ["bob@example.com"], "given_name": ["Bob"], "family_name": ["Ray"]]),
+        ])
+        _ = try await localApp.create([
+            NewContact(fields: ["email": ["cid@example.com"], local.first: ["Cid"], local.last: ["Moe"], local.company: ["Acme"]]),
+            NewContact(fields: ["email": ["bob@example.com"], local.first: ["Bob"], local.last: ["Rayburn"]]),
+            NewContact(fields: [local.first: ["Nomail"]]),
+        ])
+
+        // First run: creates both ways, the winner (the address book) settles Bob's name, tags flow through rules.
+        let first = try await run()
+        #expect(first.counts.created_a_to_b == 1 && first.counts.created_b_to_a == 1)
+        #expect(first.counts.conflicts_resolved == 1 && first.counts.excluded == 1)
+        var book = try await records(carddav())
+        var here = try await records(localApp)
+        #expect(Set(book.keys) == ["ann@example.com", "bob@example.com", "cid@example.com"])
+        #expect(Set(here.keys) == ["ann@example.com", "bob@example.com", "cid@example.com"])
+        #expect(here["ann@example.com"]?.fields[local.first] == ["Ann"] && here["ann@example.com"]?.segments["tag"]?.contains("from-carddav") == true)
+        #expect(here["bob@example.com"]?.fields[local.last] == ["Ray"])
+        #expect(book["cid@example.com"]?.fields["org"] == ["Acme"] && book["cid@example.com"]?.segments["tag"]?.contains("from-\(local.app)") == true)
+
+        // Nothing changed: nothing written.
+        let quiet = try await run()
+        #expect(quiet.counts.created_a_to_b + quiet.counts.created_b_to_a + quiet.counts.updated_a_to_b + quiet.counts.updated_b_to_a == 0)
+
+        // Updates both ways, and a conflict on Bob's family name that the address book wins.
+        _ = try await outside.update([
+            ContactUpdate(id: book["ann@example.com"]!.id, fields: ["family_name": ["Lee-Smith"]]),
+            ContactUpdate(id: book["bob@example.com"]!.id, fields: ["family_name": ["Ray (book)"]]),
+        ])
+        _ = try await localApp.update([
+            ContactUpdate(id: here["cid@example.com"]!.id, fields: [local.company: ["Acme GmbH"]]),
+            ContactUpdate(id: here["bob@example.com"]!.id, fields: [local.last: ["Ray (local)"]]),
+        ])
+        let third = try await run()
+        #expect(third.counts.conflicts_resolved == 1)
+        book = try await records(carddav())
+        here = try await records(localApp)
+        #expect(here["ann@example.com"]?.fields[local.last] == ["Lee-Smith"])
+        #expect(book["cid@example.com"]?.fields["org"] == ["Acme GmbH"])
+        #expect(book["bob@example.com"]?.fields["family_name"] == ["Ray (book)"] && here["bob@example.com"]?.fields[local.last] == ["Ray (book)"])
+
+        // Deletions on either side become markers on the other; nothing is re-created or deleted.
+        let cidInBook = book["cid@example.com"]!.id
+        let deleted = try await server.client().send(HTTPRequest("DELETE", URL(string: cidInBook, relativeTo: server.url)!))
+        #expect(deleted.isSuccess)
+        try local.delete(here["ann@example.com"]!.id, from: localApp, directory: directory + "/local")
+        _ = try await run()
+        book = try await records(carddav())
+        here = try await records(localApp)
+        #expect(Set(book.keys) == ["ann@example.com", "bob@example.com"])
+        #expect(Set(here.keys) == ["bob@example.com", "cid@example.com"])
+        #expect(here["cid@example.com"]?.segments["tag"]?.contains("Accord Trash") == true)
+        #expect(book["ann@example.com"]?.segments["tag"]?.contains("Accord Trash") == true)
+
+        // And then it is quiet again.
+        let last = try await run()
+        #expect(last.counts.created_a_to_b + last.counts.created_b_to_a + last.counts.updated_a_to_b + last.counts.updated_b_to_a == 0)
+    }
+}
