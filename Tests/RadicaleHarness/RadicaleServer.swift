@@ -96,11 +96,14 @@ public final class RadicaleServer: Sendable {
         return path
     }
 
-    /// Stops the server (SIGTERM) and waits for it.
+    /// Stops the server (SIGTERM; SIGKILL when it is still busy after two seconds) and waits for it.
     public func stop() {
         process.withLock { process in
             guard let running = process else { return }
             if running.isRunning { running.terminate() }
+            let deadline = Date().addingTimeInterval(2)
+            while running.isRunning, Date() < deadline { usleep(20_000) }
+            if running.isRunning { kill(running.processIdentifier, SIGKILL) }
             running.waitUntilExit()
             process = nil
         }

@@ -1,0 +1,82 @@
+import AccordConnectors
+import Foundation
+import RadicaleHarness
+import Testing
+
+/// `accord run` against a Radicale server of its own: the server stopped in the middle of a run,
+/// and a secret that is not there.
+@Suite struct CardDAVRunTests {
+    /// A folder with a vcard-dir (a) → carddav (b) connection and `count` contacts in a.
+    func prepare(_ server: RadicaleServer, count: Int) throws -> String {
+        let directory = NSTemporaryDirectory() + "accord-carddav-run-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory + "/a", withIntermediateDirectories: true)
+        try server.makeAddressBook("contacts", displayName: "Contacts")
+        try """
+        connection: to-radicale
+        apps:
+          a: {app: vcard-dir, settings: {path: a}}
+          b:
+            app: carddav
+            auth: {username: \(server.user), password: {env: ACCORD_TEST_CARDDAV_PASSWORD}}
+            settings: {url: "\(server.url.absoluteString)"}
+            subset: {addressbook: Contacts}
+        direction: two-way
+        winner: a
+        """.write(toFile: directory + "/connection.yaml", atomically: true, encoding: .utf8)
+        for i in 0..<count {
+            try "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:p\(i)\r\nFN:Person \(i)\r\nN:\(i);Person;;;\r\nEMAIL:p\(i)@example.com\r\nEND:VCARD\r\n"
+                .write(toFile: directory + "/a/p\(i).vcf", atomically: false, encoding: .utf8)
+        }
+        return directory
+    }
+
+    func run(_ directory: String, password: String?) throws -> AccordOutput {
+        try runAccord(
+            ["run", directory + "/connection.yaml", "--state", directory + "/state.sqlite", "--schemas", packageRoot + "/schemas"],
+            environment: password.map { ["ACCORD_TEST_CARDDAV_PASSWORD": $0] } ?? [:])
+    }
+
+    func emailsInAddressBook(_ server: RadicaleServer) async throws -> [String] {
+        let connector = CardDAVConnector(url: server.url, addressBook: "Contacts", client: server.client())
+        return try await connector.list(since: .full).changed.compactMap { $0.fields["email"]?.first }
+    }
+
+    @Test func theServerStoppedInTheMiddleOfARunFailsClearlyAndTheNextRunConverges() async throws {
+        let server = try RadicaleServer.start()
+        defer { server.destroy() }
+        let directory = try prepare(server, count: 300)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let prefix = directory + "/run"
+        let process = try startAccord(
+            ["run", directory + "/connection.yaml", "--state", directory + "/state.sqlite", "--schemas", packageRoot + "/schemas"],
+            environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password], outputPrefix: prefix)
+        // Stop the server once the second batch of creates is under way.
+        let deadline = Date().addingTimeInterval(60)
+        while server.requestCounts()["PUT", default: 0] < 130, Date() < deadline, process.isRunning { usleep(20_000) }
+        server.stop()
+        process.waitUntilExit()
+        let stderr = try String(contentsOfFile: prefix + ".err", encoding: .utf8)
+        #expect(process.terminationStatus == 1)
+        #expect(stderr.contains("R1001 carddav (b): PUT \(server.url.absoluteString)\(server.user)/contacts/"), "\(stderr)")
+        #expect(stderr.contains("connection refused"), "\(stderr)")
+
+        // The server is back: the next run creates the rest, and nobody twice.
+        let restarted = try RadicaleServer.start(folder: server.folder, port: server.port, password: server.password)
+        defer { restarted.stop() }
+        let second = try run(directory, password: server.password)
+        #expect(second.status == 0, "\(second.stderr)")
+        let emails = try await emailsInAddressBook(restarted)
+        #expect(emails.count == 300 && Set(emails).count == 300)
+        let third = try run(directory, password: server.password)
+        #expect(third.stdout.contains("created 0 a→b / 0 b→a, updated 0 a→b / 0 b→a"), "\(third.stdout)")
+    }
+
+    @Test func aMissingSecretStopsTheRunNamingTheVariable() throws {
+        let server = RadicaleServer.shared
+        let directory = try prepare(server, count: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(directory, password: nil)
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("R1008 carddav (b): 'password' comes from the environment variable ACCORD_TEST_CARDDAV_PASSWORD, which is not set"), "\(output.stderr)")
+    }
+}
