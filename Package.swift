@@ -71,7 +71,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "accord",
-            dependencies: ["AccordCompiler", "AccordDiagnostics", "AccordModel", "AccordPlan", "AccordRunner", "AccordStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AccordCompiler", "AccordDiagnostics", "AccordModel", "AccordPlan", "AccordRunner", "AccordStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),

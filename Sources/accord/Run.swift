@@ -5,6 +5,7 @@ import AccordRunner
 import AccordStore
 import ArgumentParser
 import Foundation
+import Logging
 import Synchronization
 
 extension Accord {
@@ -33,7 +34,24 @@ extension Accord {
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Log level on standard error: trace, debug, info, notice, warning, error (default: $ACCORD_LOG_LEVEL or warning). debug shows every HTTP request, secrets redacted.",
+                valueName: "level"))
+        var logLevel: String?
+
+        func validate() throws {
+            if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown log level '\(logLevel)'") }
+        }
+
         func run() async throws {
+            let level = (logLevel ?? ProcessInfo.processInfo.environment["ACCORD_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
             let stop = StopSignal.install()
             let store = try stateOptions.open()
             var failed = false

@@ -141,7 +141,7 @@ public final class HTTPClient: Sendable {
         } catch let error as URLError where error.code == .cancelled && !Task.isCancelled {
             // accord never cancels a request (it times out instead): this is a 401 whose challenge
             // `RedirectRefusal` turned down, the only way to get one from URLSession on Linux.
-            logger.debug("← 401 for \(redacted(request.summary)) in \(ContinuousClock.now - start)")
+            logger.debug("← 401 for \(redacted(request.summary)) in \(Self.milliseconds(since: start)) ms")
             return HTTPResponse(status: 401)
         }
         guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
@@ -149,8 +149,13 @@ public final class HTTPClient: Sendable {
         for (name, value) in http.allHeaderFields {
             if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
         }
-        logger.debug("← \(http.statusCode) for \(redacted(request.summary)) in \(ContinuousClock.now - start), \(data.count) bytes")
+        logger.debug("← \(http.statusCode) for \(redacted(request.summary)) in \(Self.milliseconds(since: start)) ms, \(data.count) bytes")
         return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = (ContinuousClock.now - start).components
+        return Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)
     }
 
     /// `text` with every secret replaced.
