@@ -15,7 +15,7 @@ public final class CardDAVConnector: ContactConnector {
     public let batchSize: Int
     public let client: HTTPClient
     private let discovery: CardDAVDiscovery
-    private let found = Mutex<AddressBook?>(nil)
+    private let found = Mutex<(book: AddressBook, ctagIsCurrent: Bool)?>(nil)
     /// Called before each update's PUT, so a test can edit the card on the server in between.
     let beforeUpdatePut: (@Sendable (_ id: String) async throws -> Void)?
 
@@ -35,18 +35,32 @@ public final class CardDAVConnector: ContactConnector {
 
     /// The address book, discovered once per connector.
     func addressBook() async throws -> AddressBook {
-        if let book = found.withLock({ $0 }) { return book }
+        if let book = found.withLock({ $0?.book }) { return book }
         let book = try await discovery.find()
-        found.withLock { $0 = book }
+        found.withLock { $0 = (book, true) }
         return book
+    }
+
+    /// The ctag discovery saw, when nothing accord did since can have changed it; once only.
+    private func currentCTag() -> String? {
+        found.withLock { found in
+            defer { found?.ctagIsCurrent = false }
+            return found?.ctagIsCurrent == true ? found?.book.ctag : nil
+        }
     }
 
     // MARK: - Listing
 
     public func list(since state: ListingState) async throws -> Listing {
         let book = try await addressBook()
+        let cursor = state.cursor.map(ListingCursor.init(text:))
+        let ctag = currentCTag()
+        if let ctag, let cursor, cursor.ctag == ctag {
+            // Nothing in the address book changed since the last run: no report needed.
+            return Listing(changed: [], deleted: [], cursor: state.cursor)
+        }
         var members: Members
-        if book.supportsSyncCollection, let synced = try await syncCollection(book, token: state.cursor) {
+        if book.supportsSyncCollection, let synced = try await syncCollection(book, token: cursor?.syncToken) {
             members = synced
         } else {
             members = try await propfindMembers(book)
@@ -63,7 +77,33 @@ public final class CardDAVConnector: ContactConnector {
             guard let card = cards[id] else { continue }
             records.append(VCardFields.record(card.card, id: id, version: card.etag))
         }
-        return Listing(changed: records, deleted: members.deleted.filter { state.known[$0] != nil }.sorted(), cursor: members.token)
+        // The ctag is remembered only with a sync token: it proves nothing changed since that token.
+        let next = members.token.map { ListingCursor(syncToken: $0, ctag: ctag).text }
+        return Listing(changed: records, deleted: members.deleted.filter { state.known[$0] != nil }.sorted(), cursor: next)
+    }
+
+    /// The cursor a listing leaves: the sync token, and the ctag seen before the report.
+    struct ListingCursor {
+        var syncToken: String
+        var ctag: String?
+
+        init(syncToken: String, ctag: String?) {
+            self.syncToken = syncToken
+            self.ctag = ctag
+        }
+
+        /// `TOKEN` or `TOKEN ctag=CTAG` (sync tokens are URIs: no spaces).
+        init(text: String) {
+            if let range = text.range(of: " ctag=", options: .backwards) {
+                syncToken = String(text[..<range.lowerBound])
+                ctag = String(text[range.upperBound...])
+            } else {
+                syncToken = text
+                ctag = nil
+            }
+        }
+
+        var text: String { syncToken + (ctag.map { " ctag=\($0)" } ?? "") }
     }
 
     /// What a listing learnt: member id → ETag (all members, or those changed since the token),
@@ -214,6 +254,7 @@ public final class CardDAVConnector: ContactConnector {
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         let book = try await addressBook()
+        _ = currentCTag()
         return try await inOrder(contacts) { contact in
             let uid = UUID().uuidString.lowercased()
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
@@ -230,6 +271,7 @@ public final class CardDAVConnector: ContactConnector {
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         let book = try await addressBook()
+        _ = currentCTag()
         let current = try await multiget(updates.map(\.id), in: book)
         return try await inOrder(updates) { update in
             guard var fetched = current[update.id] else { return .failed(reason: "'\(update.id)' no longer exists in the address book") }

@@ -7,6 +7,9 @@ struct AddressBook: Sendable, Hashable {
     var displayName: String?
     /// Whether the server lists `sync-collection` among the collection's reports (RFC 6578).
     var supportsSyncCollection: Bool
+    /// The collection's `getctag` (a CalendarServer extension most servers have), which changes
+    /// whenever a member does: a run that finds it unchanged need not ask what changed.
+    var ctag: String?
 }
 
 /// Finds an address book: the URL itself when it is one; else the account's address-book home,
@@ -20,8 +23,8 @@ struct CardDAVDiscovery {
 
     private static let properties = """
         <?xml version="1.0" encoding="utf-8"?>
-        <D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">
-          <D:prop><D:resourcetype/><D:displayname/><D:current-user-principal/><C:addressbook-home-set/><D:supported-report-set/></D:prop>
+        <D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/">
+          <D:prop><D:resourcetype/><D:displayname/><D:current-user-principal/><C:addressbook-home-set/><D:supported-report-set/><CS:getctag/></D:prop>
         </D:propfind>
         """
 
@@ -74,10 +77,12 @@ struct CardDAVDiscovery {
         if !url.absoluteString.hasSuffix("/") { url = URL(string: url.absoluteString + "/")! }
         let reports = response[.dav("supported-report-set")]?.descendants
         let displayName = response[.dav("displayname")]?.text
+        let ctag = response[Multistatus.Name(namespace: "http://calendarserver.org/ns/", local: "getctag")]?.text
         return AddressBook(
             url: url, displayName: displayName?.isEmpty == false ? displayName : nil,
             // A server that does not say which reports it has is asked anyway (and falls back on refusal).
-            supportsSyncCollection: reports?.contains(.dav("sync-collection")) ?? true)
+            supportsSyncCollection: reports?.contains(.dav("sync-collection")) ?? true,
+            ctag: ctag?.isEmpty == false ? ctag : nil)
     }
 
     /// The multistatus of a PROPFIND; nil when the resource is not there or not WebDAV (404, 405,

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""accord vs vdirsyncer: vcard-dir <-> CardDAV (a real Radicale server), side by side in one run.
+
+Builds SIZE contacts (default 1,000: Radicale spends O(n) per PUT, so larger sets take tens of
+minutes), starts Radicale on a free loopback port, and in each of ROUNDS rounds (default 3) gives
+each tool its own empty address book and times:
+
+- initial: the folder uploaded into the address book;
+- no-op: a run with nothing changed;
+- 1% local: 1% of the files edited, synced up;
+- 1% server: 1% of the cards edited on the server (by this script, over HTTP), synced back down;
+
+with the HTTP requests each run made (counted in Radicale's log), peak RSS, and the server's floor
+for the initial upload: the same cards PUT by a bare HTTP client (Python's http.client, as many
+connections at once as accord uses), into a third address book. The table shows medians.
+
+    ./Benchmarks/carddav-vs-vdirsyncer.py [--rounds N] [SIZE]
+
+Needs a release build of accord (built here), Radicale and vdirsyncer (pip-installed when missing).
+"""
+import concurrent.futures, http.client, importlib.util, json, os, re, shutil, socket, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, ".build-benchmark-carddav")
+USER, PASSWORD = "bench", "bench-password"
+CONCURRENCY = 4  # accord's carddav limit (schemas/carddav.yaml), used by the floor client too
+
+_spec = importlib.util.spec_from_file_location("local_benchmark", os.path.join(ROOT, "Benchmarks", "sync-vs-vdirsyncer.py"))
+local_benchmark = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(local_benchmark)
+generate, run, median = local_benchmark.generate, local_benchmark.run, local_benchmark.median
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Radicale:
+    def __init__(self, folder):
+        self.folder = folder
+        self.port = free_port()
+        os.makedirs(f"{folder}/collections", exist_ok=True)
+        with open(f"{folder}/users", "w") as f:
+            f.write(f"{USER}:{PASSWORD}\n")
+        self.log = f"{folder}/radicale.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "radicale", "--config", "", "--server-hosts", f"127.0.0.1:{self.port}",
+             "--storage-filesystem-folder", f"{folder}/collections", "--auth-type", "htpasswd",
+             "--auth-htpasswd-filename", f"{folder}/users", "--auth-htpasswd-encryption", "plain",
+             "--logging-level", "info"],
+            stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        sys.exit("Radicale did not start:\n" + open(self.log).read())
+
+    def url(self, book=""):
+        return f"http://127.0.0.1:{self.port}/{USER}/{book + '/' if book else ''}"
+
+    def make_book(self, name):
+        path = f"{self.folder}/collections/collection-root/{USER}/{name}"
+        os.makedirs(path)
+        with open(f"{path}/.Radicale.props", "w") as f:
+            json.dump({"tag": "VADDRESSBOOK", "D:displayname": name}, f)
+
+    def requests(self):
+        """Requests logged so far."""
+        with open(self.log) as f:
+            return sum(1 for line in f if " request for '" in line)
+
+    def connection(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def headers(self, extra=None):
+        import base64
+        token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        return {"Authorization": f"Basic {token}", **(extra or {})}
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def timed(server, argv, env=None):
+    """(seconds, peak RSS MB, requests) of one tool run."""
+    before = server.requests()
+    seconds, rss = run(argv, env)
+    time.sleep(0.2)  # the last log lines
+    return seconds, rss, server.requests() - before
+
+
+def floor_upload(server, source, book):
+    """The same cards PUT by a bare client, CONCURRENCY at once; seconds."""
+    names = sorted(os.listdir(source))
+    bodies = [(name, open(os.path.join(source, name), "rb").read()) for name in names]
+
+    def put(item):
+        name, body = item
+        connection = server.connection()
+        connection.request("PUT", f"/{USER}/{book}/{name}", body=body,
+                           headers=server.headers({"Content-Type": "text/vcard; charset=utf-8", "If-None-Match": "*"}))
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        assert response.status in (201, 204), response.status
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(put, bodies))
+    return time.perf_counter() - start
+
+
+def edit_on_server(server, book, count):
+    """Edits `count` cards of an address book over HTTP, as another client would."""
+    connection = server.connection()
+    connection.request("PROPFIND", f"/{USER}/{book}/", headers=server.headers({"Depth": "1"}),
+                       body=b'<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>')
+    hrefs = sorted(set(re.findall(r"<href>([^<]+\.vcf)</href>", connection.getresponse().read().decode())))
+    connection.close()
+    for href in hrefs[:: max(len(hrefs) // count, 1)][:count]:
+        connection = server.connection()
+        connection.request("GET", href, headers=server.headers())
+        response = connection.getresponse()
+        card, etag = response.read().decode(), response.getheader("ETag")
+        connection.close()
+        card = re.sub(r"TITLE:[^\r\n]*", "TITLE:Edited on the server", card) if "TITLE:" in card else card.replace("END:VCARD", "TITLE:Edited on the server\r\nEND:VCARD")
+        connection = server.connection()
+        connection.request("PUT", href, body=card.encode(), headers=server.headers({"Content-Type": "text/vcard", "If-Match": etag}))
+        assert connection.getresponse().status in (200, 201, 204)
+        connection.close()
+
+
+def setup_accord(server, folder, source, book, schemas):
+    shutil.copytree(source, f"{folder}/a")
+    with open(f"{folder}/bench.yaml", "w") as f:
+        f.write(f"connection: bench\napps:\n  a: {{app: vcard-dir, settings: {{path: a}}}}\n"
+                f"  b:\n    app: carddav\n    auth: {{username: {USER}, password: {{env: BENCH_PASSWORD}}}}\n"
+                f"    settings: {{url: \"{server.url(book)}\"}}\ndirection: two-way\nwinner: a\n")
+    return ["run", f"{folder}/bench.yaml", "--state", f"{folder}/state.sqlite", "--schemas", schemas], dict(os.environ, BENCH_PASSWORD=PASSWORD)
+
+
+def setup_vdirsyncer(server, folder, source, book):
+    shutil.copytree(source, f"{folder}/a")
+    config = f"{folder}/config"
+    with open(config, "w") as f:
+        f.write(f'[general]\nstatus_path = "{folder}/status/"\n\n[pair bench]\na = "bench_a"\nb = "bench_b"\ncollections = null\n'
+                f'conflict_resolution = "a wins"\n\n[storage bench_a]\ntype = "filesystem"\npath = "{folder}/a/"\nfileext = ".vcf"\n\n'
+                f'[storage bench_b]\ntype = "carddav"\nurl = "{server.url(book)}"\nusername = "{USER}"\npassword = "{PASSWORD}"\n')
+    env = dict(os.environ, VDIRSYNCER_CONFIG=config)
+    subprocess.run(["vdirsyncer", "discover"], env=env, check=True, capture_output=True)
+    return ["-v", "WARNING", "sync"], env
+
+
+def main():
+    args = sys.argv[1:]
+    rounds = 3
+    if args[:1] == ["--rounds"]:
+        rounds, args = int(args[1]), args[2:]
+    n = int(args[0]) if args else 1_000
+    subprocess.run(["swift", "build", "-c", "release", "--product", "accord"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    accord = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip() + "/accord"
+    for module, package in [("radicale", "radicale"), ("vdirsyncer", "vdirsyncer")]:
+        if subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode != 0:
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
+    version = subprocess.run(["vdirsyncer", "--version"], capture_output=True, text=True).stdout.strip()
+    shutil.rmtree(WORK, ignore_errors=True)
+    source = f"{WORK}/source"
+    generate(n, source)
+    server = Radicale(f"{WORK}/radicale")
+    phases = ["initial", "no-op", "1% local", "1% server"]
+    samples, floors = {}, []
+    try:
+        for round in range(rounds):
+            tools = {}
+            for tool in ["accord", "vdirsyncer"]:
+                book = f"{tool}-{round}"
+                server.make_book(book)
+                folder = f"{WORK}/round-{round}/{tool}"
+                os.makedirs(folder)
+                setup = setup_accord(server, folder, source, book, f"{ROOT}/schemas") if tool == "accord" else setup_vdirsyncer(server, folder, source, book)
+                tools[tool] = (accord if tool == "accord" else "vdirsyncer", *setup, folder, book)
+            server.make_book(f"floor-{round}")
+            floors.append(floor_upload(server, source, f"floor-{round}"))
+            order = ["accord", "vdirsyncer"] if round % 2 == 0 else ["vdirsyncer", "accord"]
+            for phase in phases:
+                for tool in order:
+                    program, argv, env, folder, book = tools[tool]
+                    if phase == "1% local":
+                        local_benchmark.change_one_percent(f"{folder}/a")
+                    if phase == "1% server":
+                        edit_on_server(server, book, n // 100)
+                    samples.setdefault((phase, tool), []).append(timed(server, [program, *argv], env))
+            for tool in order:
+                assert len(os.listdir(f"{tools[tool][3]}/a")) == n, f"{tool} lost or added contacts"
+    finally:
+        server.stop()
+    shutil.rmtree(WORK, ignore_errors=True)
+
+    floor = median(floors)
+    print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> CardDAV (Radicale), {n:,} contacts; "
+          f"{os.cpu_count()} cores; median of {rounds} rounds, requests and peak RSS of the median run's round\n")
+    print("| run | accord | vdirsyncer | accord faster by | accord requests | vdirsyncer requests | accord peak RSS | vdirsyncer peak RSS | server floor | accord / floor |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for phase in phases:
+        a, v = samples[(phase, "accord")], samples[(phase, "vdirsyncer")]
+        a_s, v_s = median([s for s, _, _ in a]), median([s for s, _, _ in v])
+        a_req, v_req = median([r for _, _, r in a]), median([r for _, _, r in v])
+        a_rss, v_rss = max(r for _, r, _ in a), max(r for _, r, _ in v)
+        floor_text = f"{floor:.2f} s" if phase == "initial" else ""
+        over = f"{a_s / floor:.2f}×" if phase == "initial" else ""
+        print(f"| {phase} | {a_s:.2f} s | {v_s:.2f} s | {v_s / a_s:.1f}× | {a_req:.0f} | {v_req:.0f} | {a_rss:.0f} MB | {v_rss:.0f} MB | {floor_text} | {over} |")
+
+
+if __name__ == "__main__":
+    main()
