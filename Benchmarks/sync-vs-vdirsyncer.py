@@ -77,14 +77,17 @@ def setup_accord(source, folder, schemas):
     return ["run", f"{folder}/bench.yaml", "--state", f"{folder}/state.sqlite", "--schemas", schemas], None
 
 
-def setup_vdirsyncer(source, folder):
+def setup_vdirsyncer(source, folder, storage_b=None):
+    """vdirsyncer from a copy of `source` (a filesystem storage) to `storage_b` (default: an empty folder)."""
     shutil.copytree(source, f"{folder}/a")
-    os.makedirs(f"{folder}/b")
+    if storage_b is None:
+        os.makedirs(f"{folder}/b")
+        storage_b = f'type = "filesystem"\npath = "{folder}/b/"\nfileext = ".vcf"\n'
     config = f"{folder}/config"
     with open(config, "w") as f:
         f.write(f'[general]\nstatus_path = "{folder}/status/"\n\n[pair bench]\na = "bench_a"\nb = "bench_b"\ncollections = null\n'
                 f'conflict_resolution = "a wins"\n\n[storage bench_a]\ntype = "filesystem"\npath = "{folder}/a/"\nfileext = ".vcf"\n\n'
-                f'[storage bench_b]\ntype = "filesystem"\npath = "{folder}/b/"\nfileext = ".vcf"\n')
+                f'[storage bench_b]\n{storage_b}')
     env = dict(os.environ, VDIRSYNCER_CONFIG=config)
     subprocess.run(["vdirsyncer", "discover"], env=env, check=True, capture_output=True)
     return ["-v", "WARNING", "sync"], env
