@@ -202,7 +202,7 @@ def main():
 
     floor = median(floors)
     print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> CardDAV (Radicale), {n:,} contacts; "
-          f"{os.cpu_count()} cores; median of {rounds} rounds, requests and peak RSS of the median run's round\n")
+          f"{os.cpu_count()} cores; times and requests: medians of {rounds} rounds; peak RSS: the largest\n")
     print("| run | accord | vdirsyncer | accord faster by | accord requests | vdirsyncer requests | accord peak RSS | vdirsyncer peak RSS | server floor | accord / floor |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for phase in phases:
