@@ -7,10 +7,10 @@ import Testing
 /// and a secret that is not there.
 @Suite struct CardDAVRunTests {
     /// A folder with a vcard-dir (a) → carddav (b) connection and `count` contacts in a.
-    func prepare(_ server: RadicaleServer, count: Int) throws -> String {
+    func prepare(_ server: RadicaleServer, count: Int, book: String = "contacts") throws -> String {
         let directory = NSTemporaryDirectory() + "accord-carddav-run-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory + "/a", withIntermediateDirectories: true)
-        try server.makeAddressBook("contacts", displayName: "Contacts")
+        try server.makeAddressBook(book, displayName: book)
         try """
         connection: to-radicale
         apps:
@@ -19,7 +19,7 @@ import Testing
             app: carddav
             auth: {username: \(server.user), password: {env: ACCORD_TEST_CARDDAV_PASSWORD}}
             settings: {url: "\(server.url.absoluteString)"}
-            subset: {addressbook: Contacts}
+            subset: {addressbook: \(book)}
         direction: two-way
         winner: a
         """.write(toFile: directory + "/connection.yaml", atomically: true, encoding: .utf8)
@@ -36,8 +36,8 @@ import Testing
             environment: password.map { ["ACCORD_TEST_CARDDAV_PASSWORD": $0] } ?? [:])
     }
 
-    func emailsInAddressBook(_ server: RadicaleServer) async throws -> [String] {
-        let connector = CardDAVConnector(url: server.url, addressBook: "Contacts", client: server.client())
+    func emailsInAddressBook(_ server: RadicaleServer, book: String = "contacts") async throws -> [String] {
+        let connector = CardDAVConnector(url: server.url, addressBook: book, client: server.client())
         return try await connector.list(since: .full).changed.compactMap { $0.fields["email"]?.first }
     }
 
@@ -69,6 +69,26 @@ import Testing
         #expect(emails.count == 300 && Set(emails).count == 300)
         let third = try run(directory, password: server.password)
         #expect(third.stdout.contains("created 0 a→b / 0 b→a, updated 0 a→b / 0 b→a"), "\(third.stdout)")
+    }
+
+    /// Killed after the n-th PUT answer (`carddav-put`), or at the engine's write boundaries: the
+    /// next run links what the dead run created (the intent journal) and creates only the rest.
+    @Test(arguments: [("carddav-put", 1), ("carddav-put", 25), ("after-create", 1), ("before-save", 1)])
+    func aRunKilledWhileWritingToTheServerConvergesWithoutDuplicates(_ failpoint: String, _ count: Int) async throws {
+        let server = RadicaleServer.shared
+        let book = "crash-" + UUID().uuidString.prefix(8).lowercased()
+        let directory = try prepare(server, count: 40, book: book)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let killed = try runAccord(
+            ["run", directory + "/connection.yaml", "--state", directory + "/state.sqlite", "--schemas", packageRoot + "/schemas"],
+            environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password, "ACCORD_FAILPOINT": "\(failpoint):\(count)"])
+        #expect(killed.status == 99, "\(killed.stderr)")
+        let next = try run(directory, password: server.password)
+        #expect(next.status == 0, "\(next.stderr)")
+        let emails = try await emailsInAddressBook(server, book: book)
+        #expect(emails.count == 40 && Set(emails).count == 40)
+        let quiet = try run(directory, password: server.password)
+        #expect(quiet.stdout.contains("created 0 a→b / 0 b→a, updated 0 a→b / 0 b→a"), "\(quiet.stdout)")
     }
 
     @Test func aMissingSecretStopsTheRunNamingTheVariable() throws {
