@@ -30,10 +30,12 @@ import Testing
         return directory
     }
 
-    func run(_ directory: String, password: String?) throws -> AccordOutput {
-        try runAccord(
-            ["run", directory + "/connection.yaml", "--state", directory + "/state.sqlite", "--schemas", packageRoot + "/schemas"],
-            environment: password.map { ["ACCORD_TEST_CARDDAV_PASSWORD": $0] } ?? [:])
+    func arguments(_ directory: String) -> [String] {
+        ["run", directory + "/connection.yaml", "--state", directory + "/state.sqlite", "--schemas", packageRoot + "/schemas"]
+    }
+
+    func run(_ directory: String, password: String?, environment: [String: String] = [:]) throws -> AccordOutput {
+        try runAccord(arguments(directory), environment: environment.merging(password.map { ["ACCORD_TEST_CARDDAV_PASSWORD": $0] } ?? [:]) { $1 })
     }
 
     func emailsInAddressBook(_ server: RadicaleServer, book: String = "contacts") async throws -> [String] {
@@ -47,9 +49,7 @@ import Testing
         let directory = try prepare(server, count: 300)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let prefix = directory + "/run"
-        let process = try startAccord(
-            ["run", directory + "/connection.yaml", "--state", directory + "/state.sqlite", "--schemas", packageRoot + "/schemas"],
-            environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password], outputPrefix: prefix)
+        let process = try startAccord(arguments(directory), environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password], outputPrefix: prefix)
         // Stop the server once the second batch of creates is under way.
         let deadline = Date().addingTimeInterval(60)
         while server.requestCounts()["PUT", default: 0] < 130, Date() < deadline, process.isRunning { usleep(20_000) }
@@ -79,9 +79,7 @@ import Testing
         let book = "crash-" + UUID().uuidString.prefix(8).lowercased()
         let directory = try prepare(server, count: 40, book: book)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let killed = try runAccord(
-            ["run", directory + "/connection.yaml", "--state", directory + "/state.sqlite", "--schemas", packageRoot + "/schemas"],
-            environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password, "ACCORD_FAILPOINT": "\(failpoint):\(count)"])
+        let killed = try run(directory, password: server.password, environment: ["ACCORD_FAILPOINT": "\(failpoint):\(count)"])
         #expect(killed.status == 99, "\(killed.stderr)")
         let next = try run(directory, password: server.password)
         #expect(next.status == 0, "\(next.stderr)")
