@@ -100,24 +100,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "RadicaleHarness",
+            name: "CardDAVTestServers",
             dependencies: ["AccordConnectors"],
-            path: "Tests/RadicaleHarness",
+            path: "Tests/CardDAVTestServers",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AccordConnectorsTests",
-            dependencies: ["AccordConnectors", "AccordDiagnostics", "RadicaleHarness", .product(name: "FlyingFox", package: "FlyingFox")],
+            dependencies: ["AccordConnectors", "AccordDiagnostics", "CardDAVTestServers", .product(name: "FlyingFox", package: "FlyingFox")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AccordRunnerTests",
-            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordStore", "AccordPlan", "RadicaleHarness"],
+            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordStore", "AccordPlan", "CardDAVTestServers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AccordCLITests",
-            dependencies: ["AccordCompiler", "AccordConnectors", "RadicaleHarness"],
+            dependencies: ["AccordCompiler", "AccordConnectors", "CardDAVTestServers"],
             swiftSettings: swiftSettings
         ),
     ],

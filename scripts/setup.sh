@@ -2,7 +2,7 @@
 # Installs what accord needs beyond the Swift toolchain, when missing:
 # - libsqlite3-dev (Debian), for the state store (GRDB on the system SQLite);
 # - Python's jsonschema and PyYAML, with which the tests check the examples against the JSON Schema;
-# - Radicale, the CardDAV server the carddav connector is tested against.
+# - Radicale and Xandikos, the CardDAV servers the carddav connector is tested against.
 set -euo pipefail
 if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -12,6 +12,6 @@ fi
 if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema pyyaml
 fi
-if ! python3 -c 'import radicale' 2>/dev/null; then
-  python3 -m pip install --quiet radicale
+if ! python3 -c 'import radicale, xandikos' 2>/dev/null; then
+  python3 -m pip install --quiet radicale xandikos
 fi

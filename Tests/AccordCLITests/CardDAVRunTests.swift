@@ -1,6 +1,6 @@
 import AccordConnectors
 import Foundation
-import RadicaleHarness
+import CardDAVTestServers
 import Testing
 
 /// `accord run` against a Radicale server of its own: the server stopped in the middle of a run,

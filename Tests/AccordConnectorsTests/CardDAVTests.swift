@@ -2,7 +2,7 @@
 import AccordDiagnostics
 import FlyingFox
 import Foundation
-import RadicaleHarness
+import CardDAVTestServers
 import Synchronization
 import Testing
 

@@ -2,7 +2,7 @@
 import AccordDiagnostics
 import FlyingFox
 import Foundation
-import RadicaleHarness
+import CardDAVTestServers
 import Synchronization
 import Testing
 
@@ -138,6 +138,23 @@ func appFailure(_ body: () async throws -> Void) async -> AppFailure? {
             try await group.waitForAll()
         }
         #expect(inFlight.withLock { $0.most } == 3)
+    }
+
+    @Test func aServerThatAnswersLockedGetsOneRequestAtATime() async throws {
+        let inFlight = Mutex(0)
+        let server = try await LoopbackServer.start([("PUT /locked", { _ in
+            defer { inFlight.withLock { $0 -= 1 } }
+            guard inFlight.withLock({ $0 += 1; return $0 }) == 1 else { return .init(statusCode: .locked) }
+            try await Task.sleep(for: .milliseconds(20))
+            return .init(statusCode: .created)
+        })])
+        defer { Task { await server.stop() } }
+        let client = quickClient(concurrency: 4)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<12 { group.addTask { try await client.send(Request("PUT", server.url("/locked"), body: Data("x".utf8))).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 201, count: 12))
     }
 
     @Test func keepsWithinTheRequestRate() async throws {

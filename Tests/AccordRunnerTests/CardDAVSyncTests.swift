@@ -3,7 +3,7 @@ import AccordPlan
 import AccordRunner
 import AccordStore
 import Foundation
-import RadicaleHarness
+import CardDAVTestServers
 import Testing
 
 /// A local app on the other side of a CardDAV address book, with its field names.

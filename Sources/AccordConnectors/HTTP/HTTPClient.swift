@@ -8,7 +8,7 @@ import Synchronization
 
 /// The HTTP stack every app that accord reaches over the network shares: one long-lived
 /// `URLSession` (libcurl on Linux), timeouts rather than cancellation, retries with exponential
-/// backoff and jitter on 429, 5xx and connection errors (honouring `Retry-After`), the app's
+/// backoff and jitter on 429, 423, 5xx and connection errors (honouring `Retry-After`), the app's
 /// concurrency and request-rate limits, authentication, and debug logging with secrets redacted.
 ///
 /// `send` returns every answer the caller may want to interpret (2xx, 3xx beyond the redirects
@@ -104,7 +104,11 @@ public final class HTTPClient: Sendable {
             var wait = configuration.backoff * Double(1 << min(attempt - 1, 16)) * Double.random(in: 0.5...1.0)
             switch outcome {
             case .success(let response):
-                guard response.status == 429 || (500...599).contains(response.status) else { return response }
+                // 423: a WebDAV server whose storage another write holds (Xandikos's git repository).
+                guard response.status == 429 || response.status == 423 || (500...599).contains(response.status) else { return response }
+                if response.status == 423, await limiter.narrowToOne() {
+                    logger.notice("\(request.summary) answered 423 Locked: one request at a time from now on")
+                }
                 retryable = response.status == 429 || request.isIdempotent
                 if let asked = response.retryAfter {
                     if asked > configuration.maximumWait {

@@ -3,7 +3,7 @@ import Foundation
 /// Keeps an app within its limits (from its schema's `limits`): at most `concurrency` requests in
 /// flight and at most `requestsPerSecond` started per second. Waiters are served in order.
 actor RequestLimiter {
-    private let concurrency: Int
+    private var concurrency: Int
     private let interval: Duration?
     private var inFlight = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
@@ -37,11 +37,19 @@ actor RequestLimiter {
     }
 
     private func release() {
-        if waiting.isEmpty {
-            inFlight -= 1
-        } else {
+        if !waiting.isEmpty, inFlight <= concurrency {
             // The slot passes straight to the next waiter.
             waiting.removeFirst().resume()
+        } else {
+            inFlight -= 1
         }
+    }
+
+    /// One request at a time from now on, for a server that cannot take more (requests in
+    /// flight finish; the next start when they have). Returns whether this narrowed anything.
+    @discardableResult
+    func narrowToOne() -> Bool {
+        defer { concurrency = 1 }
+        return concurrency > 1
     }
 }

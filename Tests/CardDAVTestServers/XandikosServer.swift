@@ -1,0 +1,56 @@
+import AccordConnectors
+import Foundation
+
+/// A real Xandikos CardDAV server for tests (a second implementation next to Radicale, with its
+/// own quirks: 412 for an invalid sync token, tokens that are not URIs, git-backed storage).
+/// Xandikos has no authentication of its own (it is meant to sit behind a proxy), so it serves
+/// connection and protocol tests, not credential tests. `./scripts/setup.sh` installs it.
+public final class XandikosServer: Sendable {
+    public let folder: String
+    private let process: ServerProcess
+
+    /// The server's root URL.
+    public var url: URL { URL(string: "http://127.0.0.1:\(process.port)/")! }
+
+    /// The one server a test process shares (each test makes its own address book); started on first use.
+    public static let shared: XandikosServer = {
+        do {
+            let folder = NSTemporaryDirectory() + "accord-xandikos-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let process = try ServerProcess.start("xandikos", entry: "xandikos.__main__:cli_main", package: "xandikos", log: folder + "/xandikos.log") { port in
+                ["--defaults", "-d", folder + "/data", "-l", "127.0.0.1", "-p", "\(port)"]
+            }
+            return XandikosServer(folder: folder, process: process)
+        } catch {
+            fatalError("\(error)")
+        }
+    }()
+
+    private init(folder: String, process: ServerProcess) {
+        self.folder = folder
+        self.process = process
+    }
+
+    /// An HTTP client for the server (it asks for no credentials). Xandikos answers 423 Locked
+    /// to a write while another one holds its git repository: the client then retries, one
+    /// request at a time.
+    public func client(app: String = "carddav (test)") -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.backoff = .milliseconds(100)
+        return HTTPClient(app: app, auth: nil, configuration: configuration)
+    }
+
+    /// Creates an address book (extended MKCOL, RFC 5689) under the default user's contacts and returns its URL.
+    public func makeAddressBook(_ name: String) async throws -> URL {
+        let book = URL(string: "/user/contacts/\(name)/", relativeTo: url)!.absoluteURL
+        let body = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:set><D:prop>
+            <D:resourcetype><D:collection/><C:addressbook/></D:resourcetype><D:displayname>\(name)</D:displayname>
+            </D:prop></D:set></D:mkcol>
+            """
+        let response = try await client().send(HTTPRequest("MKCOL", book, headers: ["Content-Type": "application/xml"], body: Data(body.utf8)))
+        guard response.status == 201 else { throw ConnectorError("MKCOL \(book) answered \(response.status)") }
+        return book
+    }
+}
