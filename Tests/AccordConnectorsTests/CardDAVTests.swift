@@ -137,6 +137,19 @@ import Testing
         #expect(listing.cursor?.hasPrefix("http://radicale.org/ns/sync/") == true)
     }
 
+    /// Xandikos answers an unknown token with 412 (Radicale with 403), and its tokens are not URIs.
+    @Test func anInvalidSyncTokenOnXandikosStartsAFullListingToo() async throws {
+        let xandikos = XandikosServer.shared
+        let book = try await xandikos.makeAddressBook("token-" + UUID().uuidString.prefix(8).lowercased())
+        let writer = CardDAVConnector(url: book, addressBook: nil, client: xandikos.client())
+        let records = created(try await writer.create([NewContact(fields: ["email": ["a@example.com"]])]))
+        let stale = ListingState(cursor: String(repeating: "0", count: 40), known: [book.path + "gone.vcf": "\"x\""])
+        let listing = try await CardDAVConnector(url: book, addressBook: nil, client: xandikos.client()).list(since: stale)
+        #expect(listing.changed.map(\.id) == records.map(\.id))
+        #expect(listing.deleted == [book.path + "gone.vcf"])
+        #expect(listing.cursor != nil)
+    }
+
     // MARK: - vCard
 
     @Test func aVCard4WrittenElsewhereKeepsWhatAccordDoesNotMap() async throws {

@@ -37,11 +37,30 @@ struct LocalApp: CustomTestStringConvertible, Sendable {
     }
 }
 
-/// Two-way sync between a real Radicale address book (a) and a local app (b), through the
+/// A real CardDAV server with a fresh address book.
+enum CardDAVServer: String, CustomTestStringConvertible, Sendable, CaseIterable {
+    case radicale = "Radicale", xandikos = "Xandikos"
+
+    var testDescription: String { rawValue }
+
+    /// A new address book's URL and a client for it.
+    func makeAddressBook() async throws -> (url: URL, client: @Sendable () -> HTTPClient) {
+        let name = "sync-" + UUID().uuidString.prefix(8).lowercased()
+        switch self {
+        case .radicale:
+            let server = RadicaleServer.shared
+            return (try server.makeAddressBook(name), { server.client() })
+        case .xandikos:
+            let server = XandikosServer.shared
+            return (try await server.makeAddressBook(name), { server.client() })
+        }
+    }
+}
+
+/// Two-way sync between a real CardDAV address book (a) and a local app (b), through the
 /// runner: creates both ways, updates both ways, conflicts, tags driving rules and actions,
 /// deletion markers, and a second run that writes nothing.
 @Suite struct CardDAVSyncTests {
-    let server = RadicaleServer.shared
 
     func syncPlan(_ local: LocalApp) throws -> SyncPlan {
         try plan(
@@ -79,14 +98,13 @@ struct LocalApp: CustomTestStringConvertible, Sendable {
         return byEmail
     }
 
-    @Test(arguments: LocalApp.all)
-    func twoWaySyncWithEverySemantic(_ local: LocalApp) async throws {
-        let name = "sync-" + UUID().uuidString.prefix(8).lowercased()
-        try server.makeAddressBook(name)
+    @Test(arguments: CardDAVServer.allCases, LocalApp.all)
+    func twoWaySyncWithEverySemantic(_ server: CardDAVServer, _ local: LocalApp) async throws {
+        let (bookURL, client) = try await server.makeAddressBook()
         let directory = NSTemporaryDirectory() + "accord-carddav-sync-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Each run gets new connectors, as each `accord run` does.
-        func carddav() -> CardDAVConnector { CardDAVConnector(url: server.url, addressBook: name, client: server.client()) }
+        func carddav() -> CardDAVConnector { CardDAVConnector(url: bookURL, addressBook: nil, client: client()) }
         let localApp = try local.connector(directory + "/local")
         let store = try StateStore()
         let plan = try syncPlan(local)
@@ -139,7 +157,7 @@ struct LocalApp: CustomTestStringConvertible, Sendable {
 
         // Deletions on either side become markers on the other; nothing is re-created or deleted.
         let cidInBook = book["cid@example.com"]!.id
-        let deleted = try await server.client().send(HTTPRequest("DELETE", URL(string: cidInBook, relativeTo: server.url)!))
+        let deleted = try await client().send(HTTPRequest("DELETE", URL(string: cidInBook, relativeTo: bookURL)!))
         #expect(deleted.isSuccess)
         try local.delete(here["ann@example.com"]!.id, from: localApp, directory: directory + "/local")
         _ = try await run()
