@@ -107,7 +107,7 @@ public final class HTTPClient: Sendable {
                 // 423: a WebDAV server whose storage another write holds (Xandikos's git repository).
                 guard response.status == 429 || response.status == 423 || (500...599).contains(response.status) else { return response }
                 if response.status == 423, await limiter.narrowToOne() {
-                    logger.notice("\(request.summary) answered 423 Locked: one request at a time from now on")
+                    logger.notice("\(redacted(request.summary)) answered 423 Locked: one request at a time from now on")
                 }
                 retryable = response.status == 429 || request.isIdempotent
                 if let asked = response.retryAfter {
@@ -121,7 +121,7 @@ public final class HTTPClient: Sendable {
                 retryable = request.isIdempotent && error.code != .cancelled
                 if !retryable || attempt >= configuration.attempts { throw failure(for: error, request: request, attempts: attempt) }
             }
-            logger.debug("retrying \(request.summary) in \(wait) (attempt \(attempt + 1) of \(configuration.attempts))")
+            logger.debug("retrying \(redacted(request.summary)) in \(wait) (attempt \(attempt + 1) of \(configuration.attempts))")
             try await Task.sleep(for: min(wait, configuration.maximumWait))
             attempt += 1
         }
