@@ -89,6 +89,24 @@ import Testing
         #expect(quiet.stdout.contains("created 0 a→b / 0 b→a, updated 0 a→b / 0 b→a"), "\(quiet.stdout)")
     }
 
+    /// Debug logs show every request and answer, and never the password or the header built from it.
+    @Test func debugLogsNeverShowTheSecret() throws {
+        let server = RadicaleServer.shared
+        let book = "log-" + UUID().uuidString.prefix(8).lowercased()
+        let directory = try prepare(server, count: 3, book: book)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(directory, password: server.password, environment: ["ACCORD_LOG_LEVEL": "debug"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("→ PUT \(server.url.absoluteString)\(server.user)/\(book)/"))
+        #expect(output.stderr.contains("Authorization: <redacted>"))
+        let header = Data("\(server.user):\(server.password)".utf8).base64EncodedString()
+        #expect(!(output.stdout + output.stderr).contains(server.password) && !(output.stdout + output.stderr).contains(header))
+        for file in ["state.sqlite", "state.sqlite-wal"] {
+            let state = (try? Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))) ?? Data()
+            #expect(state.range(of: Data(server.password.utf8)) == nil, "\(file)")
+        }
+    }
+
     @Test func aMissingSecretStopsTheRunNamingTheVariable() throws {
         let server = RadicaleServer.shared
         let directory = try prepare(server, count: 1)
