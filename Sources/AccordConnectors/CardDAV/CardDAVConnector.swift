@@ -33,10 +33,10 @@ public final class CardDAVConnector: ContactConnector {
         self.beforeUpdatePut = beforeUpdatePut
     }
 
-    /// The address book, discovered once per connector.
-    func addressBook() async throws -> AddressBook {
+    /// The address book, discovered once per connector (first where `hint` says it was).
+    func addressBook(hint: URL? = nil) async throws -> AddressBook {
         if let book = found.withLock({ $0?.book }) { return book }
-        let book = try await discovery.find()
+        let book = try await discovery.find(hint: hint)
         found.withLock { $0 = (book, true) }
         return book
     }
@@ -52,8 +52,8 @@ public final class CardDAVConnector: ContactConnector {
     // MARK: - Listing
 
     public func list(since state: ListingState) async throws -> Listing {
-        let book = try await addressBook()
         let cursor = state.cursor.map(ListingCursor.init(text:))
+        let book = try await addressBook(hint: cursor?.addressBook.flatMap { URL(string: $0) })
         let ctag = currentCTag()
         if let ctag, let cursor, cursor.ctag == ctag {
             // Nothing in the address book changed since the last run: no report needed.
@@ -78,32 +78,33 @@ public final class CardDAVConnector: ContactConnector {
             records.append(VCardFields.record(card.card, id: id, version: card.etag))
         }
         // The ctag is remembered only with a sync token: it proves nothing changed since that token.
-        let next = members.token.map { ListingCursor(syncToken: $0, ctag: ctag).text }
+        let next = members.token.map { ListingCursor(syncToken: $0, ctag: ctag, addressBook: book.url.absoluteString).text }
         return Listing(changed: records, deleted: members.deleted.filter { state.known[$0] != nil }.sorted(), cursor: next)
     }
 
-    /// The cursor a listing leaves: the sync token, and the ctag seen before the report.
-    struct ListingCursor {
+    /// The cursor a listing leaves: the sync token, the ctag seen before the report, and where
+    /// the address book was; stored as JSON.
+    struct ListingCursor: Codable {
         var syncToken: String
         var ctag: String?
+        var addressBook: String?
 
-        init(syncToken: String, ctag: String?) {
+        init(syncToken: String, ctag: String?, addressBook: String?) {
             self.syncToken = syncToken
             self.ctag = ctag
+            self.addressBook = addressBook
         }
 
-        /// `TOKEN` or `TOKEN ctag=CTAG` (sync tokens are URIs: no spaces).
+        /// A cursor this connector wrote, or else a bare sync token.
         init(text: String) {
-            if let range = text.range(of: " ctag=", options: .backwards) {
-                syncToken = String(text[..<range.lowerBound])
-                ctag = String(text[range.upperBound...])
-            } else {
-                syncToken = text
-                ctag = nil
-            }
+            self = (try? JSONDecoder().decode(Self.self, from: Data(text.utf8))) ?? Self(syncToken: text, ctag: nil, addressBook: nil)
         }
 
-        var text: String { syncToken + (ctag.map { " ctag=\($0)" } ?? "") }
+        var text: String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        }
     }
 
     /// What a listing learnt: member id → ETag (all members, or those changed since the token),
