@@ -654,7 +654,7 @@ struct Engine {
         var contactUpdates: [ContactUpdate] = []
         for (id, values) in updates.sorted(by: { $0.key < $1.key }) {
             let before = current[target]![id] ?? [:]
-            var update = ContactUpdate(id: id, basedOn: versions[target]![id] ?? snapshot.records[target]?[id]?.version)
+            var update = ContactUpdate(id: id, basedOn: knownVersion(target, id))
             var fieldChanges: [PlannedChange.FieldChange] = []
             var marked = false
             for key in Set(before.keys).union(values.keys).sorted() where before[key] != values[key] {
@@ -729,11 +729,16 @@ struct Engine {
         }
     }
 
+    /// A record's version as this run listed it, else as the last run stored it.
+    private func knownVersion(_ side: StoredSide, _ id: String) -> String? {
+        versions[side]![id] ?? snapshot.records[side]?[id]?.version
+    }
+
     /// The snapshot to store for a record: its values now (or `values`), plus which rules it matched.
     private func snapshotRecord(_ side: StoredSide, _ id: String, _ values: Values? = nil, version: String? = nil) -> RecordSnapshot {
         let fields = values ?? current[side]![id] ?? [:]
         return RecordSnapshot(
-            id: id, email: email(side, fields), version: version ?? versions[side]![id] ?? snapshot.records[side]?[id]?.version,
+            id: id, email: email(side, fields), version: version ?? knownVersion(side, id),
             fields: fields, rules: matchedRules(Self.way(from: side), id))
     }
 

@@ -6,8 +6,10 @@ import Testing
 /// `accord run` against a Radicale server of its own: the server stopped in the middle of a run,
 /// and a secret that is not there.
 @Suite struct CardDAVRunTests {
-    /// A folder with a vcard-dir (a) → carddav (b) connection and `count` contacts in a.
-    func prepare(_ server: RadicaleServer, count: Int, book: String = "contacts") throws -> String {
+    /// A folder with a vcard-dir (a) → carddav (b) connection, `count` contacts in a, and a new
+    /// address book for b.
+    func prepare(_ server: RadicaleServer, count: Int) throws -> (directory: String, book: String) {
+        let book = "book-" + UUID().uuidString.prefix(8).lowercased()
         let directory = NSTemporaryDirectory() + "accord-carddav-run-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory + "/a", withIntermediateDirectories: true)
         try server.makeAddressBook(book, displayName: book)
@@ -27,7 +29,7 @@ import Testing
             try "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:p\(i)\r\nFN:Person \(i)\r\nN:\(i);Person;;;\r\nEMAIL:p\(i)@example.com\r\nEND:VCARD\r\n"
                 .write(toFile: directory + "/a/p\(i).vcf", atomically: false, encoding: .utf8)
         }
-        return directory
+        return (directory, book)
     }
 
     func arguments(_ directory: String) -> [String] {
@@ -38,7 +40,7 @@ import Testing
         try runAccord(arguments(directory), environment: environment.merging(password.map { ["ACCORD_TEST_CARDDAV_PASSWORD": $0] } ?? [:]) { $1 })
     }
 
-    func emailsInAddressBook(_ server: RadicaleServer, book: String = "contacts") async throws -> [String] {
+    func emailsInAddressBook(_ server: RadicaleServer, book: String) async throws -> [String] {
         let connector = CardDAVConnector(url: server.url, addressBook: book, client: server.client())
         return try await connector.list(since: .full).changed.compactMap { $0.fields["email"]?.first }
     }
@@ -46,7 +48,7 @@ import Testing
     @Test func theServerStoppedInTheMiddleOfARunFailsClearlyAndTheNextRunConverges() async throws {
         let server = try RadicaleServer.start()
         defer { server.destroy() }
-        let directory = try prepare(server, count: 300)
+        let (directory, book) = try prepare(server, count: 300)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let prefix = directory + "/run"
         let process = try startAccord(arguments(directory), environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password], outputPrefix: prefix)
@@ -57,7 +59,7 @@ import Testing
         process.waitUntilExit()
         let stderr = try String(contentsOfFile: prefix + ".err", encoding: .utf8)
         #expect(process.terminationStatus == 1)
-        #expect(stderr.contains("R1001 carddav (b): PUT \(server.url.absoluteString)\(server.user)/contacts/"), "\(stderr)")
+        #expect(stderr.contains("R1001 carddav (b): PUT \(server.url.absoluteString)\(server.user)/\(book)/"), "\(stderr)")
         #expect(stderr.contains("connection refused"), "\(stderr)")
 
         // The server is back: the next run creates the rest, and nobody twice.
@@ -65,7 +67,7 @@ import Testing
         defer { restarted.stop() }
         let second = try run(directory, password: server.password)
         #expect(second.status == 0, "\(second.stderr)")
-        let emails = try await emailsInAddressBook(restarted)
+        let emails = try await emailsInAddressBook(restarted, book: book)
         #expect(emails.count == 300 && Set(emails).count == 300)
         let third = try run(directory, password: server.password)
         #expect(third.stdout.contains("created 0 a→b / 0 b→a, updated 0 a→b / 0 b→a"), "\(third.stdout)")
@@ -76,8 +78,7 @@ import Testing
     @Test(arguments: [("carddav-put", 1), ("carddav-put", 25), ("after-create", 1), ("before-save", 1)])
     func aRunKilledWhileWritingToTheServerConvergesWithoutDuplicates(_ failpoint: String, _ count: Int) async throws {
         let server = RadicaleServer.shared
-        let book = "crash-" + UUID().uuidString.prefix(8).lowercased()
-        let directory = try prepare(server, count: 40, book: book)
+        let (directory, book) = try prepare(server, count: 40)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let killed = try run(directory, password: server.password, environment: ["ACCORD_FAILPOINT": "\(failpoint):\(count)"])
         #expect(killed.status == 99, "\(killed.stderr)")
@@ -92,8 +93,7 @@ import Testing
     /// Debug logs show every request and answer, and never the password or the header built from it.
     @Test func debugLogsNeverShowTheSecret() throws {
         let server = RadicaleServer.shared
-        let book = "log-" + UUID().uuidString.prefix(8).lowercased()
-        let directory = try prepare(server, count: 3, book: book)
+        let (directory, book) = try prepare(server, count: 3)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let output = try run(directory, password: server.password, environment: ["ACCORD_LOG_LEVEL": "debug"])
         #expect(output.status == 0, "\(output.stderr)")
@@ -109,7 +109,7 @@ import Testing
 
     @Test func aMissingSecretStopsTheRunNamingTheVariable() throws {
         let server = RadicaleServer.shared
-        let directory = try prepare(server, count: 1)
+        let (directory, _) = try prepare(server, count: 1)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let output = try run(directory, password: nil)
         #expect(output.status == 1)

@@ -68,10 +68,7 @@ public final class RadicaleServer: Sendable {
 
     /// An HTTP client logged in as the test user.
     public func client(app: String = "carddav (test)") -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.backoff = .milliseconds(50)
-        configuration.attempts = 2
-        return HTTPClient(app: app, auth: .basic(user: user, password: password), configuration: configuration)
+        testClient(app: app, auth: .basic(user: user, password: password))
     }
 
     /// Requests the server has logged so far, by method (`PUT`, `REPORT`, ...).

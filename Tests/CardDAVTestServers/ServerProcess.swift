@@ -1,3 +1,4 @@
+import AccordConnectors
 import Foundation
 import Synchronization
 
@@ -80,6 +81,15 @@ final class ServerProcess: Sendable {
             process = nil
         }
     }
+}
+
+/// An HTTP client for a test server: quick retries, so a test that provokes failures stays fast.
+/// A server that answers 423 Locked (Xandikos, while another write holds its git repository)
+/// gets retried and one request at a time.
+func testClient(app: String, auth: HTTPAuth?) -> HTTPClient {
+    var configuration = HTTPClient.Configuration()
+    configuration.backoff = .milliseconds(100)
+    return HTTPClient(app: app, auth: auth, configuration: configuration)
 }
 
 /// A TCP port nothing listens on right now (bound to port 0 and released).

@@ -31,13 +31,9 @@ public final class XandikosServer: Sendable {
         self.process = process
     }
 
-    /// An HTTP client for the server (it asks for no credentials). Xandikos answers 423 Locked
-    /// to a write while another one holds its git repository: the client then retries, one
-    /// request at a time.
+    /// An HTTP client for the server (it asks for no credentials).
     public func client(app: String = "carddav (test)") -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.backoff = .milliseconds(100)
-        return HTTPClient(app: app, auth: nil, configuration: configuration)
+        testClient(app: app, auth: nil)
     }
 
     /// Creates an address book (extended MKCOL, RFC 5689) under the default user's contacts and returns its URL.

@@ -6,7 +6,8 @@ import Synchronization
 /// Nextcloud, mailbox.org, Radicale. The record id is the resource's path, the version its ETag.
 ///
 /// Listing uses `sync-collection` (RFC 6578) with the cursor as sync token when the server has
-/// it, so a run with nothing changed costs one report; otherwise a PROPFIND of ETags. Changed
+/// it, otherwise a PROPFIND of ETags; a run that finds the address book's ctag as the last
+/// listing left it asks nothing more (one request in all). Changed
 /// cards are fetched with `addressbook-multiget`, a batch per request. Creates are `PUT` with
 /// `If-None-Match: *`; updates `PUT` with `If-Match`, and an edit made on the server since the
 /// listing (an ETag that moved, or a 412) is re-fetched and re-merged once: fields accord did not
@@ -15,7 +16,7 @@ public final class CardDAVConnector: ContactConnector {
     public let batchSize: Int
     public let client: HTTPClient
     private let discovery: CardDAVDiscovery
-    private let found = Mutex<(book: AddressBook, ctagIsCurrent: Bool)?>(nil)
+    private let found = Mutex<AddressBook?>(nil)
     /// Called before each update's PUT, so a test can edit the card on the server in between.
     let beforeUpdatePut: (@Sendable (_ id: String) async throws -> Void)?
 
@@ -33,28 +34,24 @@ public final class CardDAVConnector: ContactConnector {
         self.beforeUpdatePut = beforeUpdatePut
     }
 
-    /// The address book, discovered once per connector (first where `hint` says it was).
-    func addressBook(hint: URL? = nil) async throws -> AddressBook {
-        if let book = found.withLock({ $0?.book }) { return book }
-        let book = try await discovery.find(hint: hint)
-        found.withLock { $0 = (book, true) }
-        return book
-    }
+    /// The address book, discovered once per connector.
+    func addressBook() async throws -> AddressBook { try await discover(hint: nil).book }
 
-    /// The ctag discovery saw, when nothing accord did since can have changed it; once only.
-    private func currentCTag() -> String? {
-        found.withLock { found in
-            defer { found?.ctagIsCurrent = false }
-            return found?.ctagIsCurrent == true ? found?.book.ctag : nil
-        }
+    /// The address book (first looked for where `hint` says it was), and whether this call
+    /// discovered it: then its ctag is current, as nothing this connector writes came before.
+    private func discover(hint: URL?) async throws -> (book: AddressBook, discoveredNow: Bool) {
+        if let book = found.withLock({ $0 }) { return (book, false) }
+        let book = try await discovery.find(hint: hint)
+        found.withLock { $0 = book }
+        return (book, true)
     }
 
     // MARK: - Listing
 
     public func list(since state: ListingState) async throws -> Listing {
         let cursor = state.cursor.map(ListingCursor.init(text:))
-        let book = try await addressBook(hint: cursor?.addressBook.flatMap { URL(string: $0) })
-        let ctag = currentCTag()
+        let (book, discoveredNow) = try await discover(hint: cursor?.addressBook.flatMap { URL(string: $0) })
+        let ctag = discoveredNow ? book.ctag : nil
         if let ctag, let cursor, cursor.ctag == ctag {
             // Nothing in the address book changed since the last run: no report needed.
             return Listing(changed: [], deleted: [], cursor: state.cursor)
@@ -117,12 +114,11 @@ public final class CardDAVConnector: ContactConnector {
         var complete: Bool
     }
 
-    private static func syncBody(_ token: String?) -> Data {
-        let escaped = (token ?? "").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        return Data("""
-            <?xml version="1.0" encoding="utf-8"?>
-            <D:sync-collection xmlns:D="DAV:"><D:sync-token>\(escaped)</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>
-            """.utf8)
+    private static func syncBody(_ token: String?) -> String {
+        """
+        <?xml version="1.0" encoding="utf-8"?>
+        <D:sync-collection xmlns:D="DAV:"><D:sync-token>\((token ?? "").xmlEscaped)</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>
+        """
     }
 
     /// Members changed since `token` (all of them without one). An invalid or expired token
@@ -132,8 +128,7 @@ public final class CardDAVConnector: ContactConnector {
         var token = token
         // A truncated answer (507 for the collection itself) is continued with the token it gave.
         for _ in 0..<10_000 {
-            let request = HTTPRequest(
-                "REPORT", book.url, headers: ["Depth": "0", "Content-Type": "application/xml; charset=utf-8"], body: Self.syncBody(token))
+            let request = HTTPRequest.webDAV("REPORT", book.url, depth: 0, body: Self.syncBody(token))
             let response = try await client.send(request)
             if response.status == 403 || response.status == 412 || response.status == 400 || response.status == 409,
                String(decoding: response.body, as: UTF8.self).contains("valid-sync-token") {
@@ -168,11 +163,9 @@ public final class CardDAVConnector: ContactConnector {
 
     /// Every member with its ETag, by PROPFIND (servers without sync-collection).
     private func propfindMembers(_ book: AddressBook) async throws -> Members {
-        let request = HTTPRequest(
-            "PROPFIND", book.url, headers: ["Depth": "1", "Content-Type": "application/xml; charset=utf-8"],
-            body: Data(#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:resourcetype/></D:prop></D:propfind>"#.utf8))
-        let response = try await client.send(request)
-        guard response.status == 207, let status = Multistatus.parse(response.body) else { throw client.failure(for: response, request: request) }
+        let status = try await client.multistatus(.webDAV(
+            "PROPFIND", book.url, depth: 1,
+            body: #"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:resourcetype/></D:prop></D:propfind>"#))
         var members = Members(complete: true)
         for item in status.responses {
             guard let id = memberID(item.href, in: book), let etag = item[.dav("getetag")]?.text, !etag.isEmpty else { continue }
@@ -199,10 +192,10 @@ public final class CardDAVConnector: ContactConnector {
         var etag: String
     }
 
-    private static func multigetBody(_ ids: some Sequence<String>) -> Data {
+    private static func multigetBody(_ ids: some Sequence<String>) -> String {
         var body = #"<?xml version="1.0" encoding="utf-8"?><C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data/></D:prop>"#
-        for id in ids { body += "<D:href>\(id.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;"))</D:href>" }
-        return Data((body + "</C:addressbook-multiget>").utf8)
+        for id in ids { body += "<D:href>\(id.xmlEscaped)</D:href>" }
+        return body + "</C:addressbook-multiget>"
     }
 
     /// The cards of `ids`, a batch per request, batches at once within the app's limits. Ids
@@ -221,10 +214,8 @@ public final class CardDAVConnector: ContactConnector {
     }
 
     private func multigetBatch(_ ids: [String], in book: AddressBook) async throws -> [String: FetchedCard] {
-        let request = HTTPRequest(
-            "REPORT", book.url, headers: ["Depth": "1", "Content-Type": "application/xml; charset=utf-8"], body: Self.multigetBody(ids))
-        let response = try await client.send(request)
-        guard response.status == 207, let status = Multistatus.parse(response.body) else { throw client.failure(for: response, request: request) }
+        let request = HTTPRequest.webDAV("REPORT", book.url, depth: 1, body: Self.multigetBody(ids))
+        let status = try await client.multistatus(request)
         var cards: [String: FetchedCard] = [:]
         for item in status.responses {
             guard let id = memberID(item.href, in: book), let data = item[.cardDAV("address-data")]?.text,
@@ -255,7 +246,6 @@ public final class CardDAVConnector: ContactConnector {
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         let book = try await addressBook()
-        _ = currentCTag()
         return try await inOrder(contacts) { contact in
             let uid = UUID().uuidString.lowercased()
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
@@ -272,7 +262,6 @@ public final class CardDAVConnector: ContactConnector {
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         let book = try await addressBook()
-        _ = currentCTag()
         let current = try await multiget(updates.map(\.id), in: book)
         return try await inOrder(updates) { update in
             guard var fetched = current[update.id] else { return .failed(reason: "'\(update.id)' no longer exists in the address book") }

@@ -94,8 +94,7 @@ struct CardDAVDiscovery {
     /// The multistatus of a PROPFIND; nil when the resource is not there or not WebDAV (404, 405,
     /// 501, a non-multistatus body), so discovery tries the next place.
     private func propfind(_ url: URL, depth: Int) async throws -> Multistatus? {
-        let request = HTTPRequest(
-            "PROPFIND", url, headers: ["Depth": "\(depth)", "Content-Type": "application/xml; charset=utf-8"], body: Data(Self.properties.utf8))
+        let request = HTTPRequest.webDAV("PROPFIND", url, depth: depth, body: Self.properties)
         let response = try await client.send(request)
         if [401, 403].contains(response.status) { throw client.failure(for: response, request: request) }
         guard response.status == 207 else { return nil }

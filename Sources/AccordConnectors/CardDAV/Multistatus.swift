@@ -138,3 +138,27 @@ struct Multistatus: Sendable {
         }
     }
 }
+
+extension HTTPRequest {
+    /// A WebDAV request (PROPFIND, REPORT) with an XML body and a `Depth` header.
+    static func webDAV(_ method: String, _ url: URL, depth: Int, body: String) -> HTTPRequest {
+        HTTPRequest(method, url, headers: ["Depth": "\(depth)", "Content-Type": "application/xml; charset=utf-8"], body: Data(body.utf8))
+    }
+}
+
+extension HTTPClient {
+    /// Sends a WebDAV request whose only good answer is a `207 Multi-Status`; anything else is
+    /// the failure that names the request and quotes the server.
+    func multistatus(_ request: HTTPRequest) async throws -> Multistatus {
+        let response = try await send(request)
+        guard response.status == 207, let status = Multistatus.parse(response.body) else { throw failure(for: response, request: request) }
+        return status
+    }
+}
+
+extension String {
+    /// The text as XML character data (`&` and `<` escaped).
+    var xmlEscaped: String {
+        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    }
+}

@@ -1,4 +1,5 @@
 import AccordDiagnostics
+import Foundation
 
 /// A failure talking to an app that stops the run, as a runtime diagnostic: a stable `R…` code,
 /// the app, the request, and what the server said. Never carries a secret: URLs are logged and
@@ -30,7 +31,7 @@ public struct AppFailure: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// The first part of a response body worth quoting: markup and runs of white space removed.
-    static func quote(_ body: [UInt8], limit: Int = 300) -> String {
+    static func quote(_ body: Data, limit: Int = 300) -> String {
         var text = ""
         var inTag = false
         for character in String(decoding: body.prefix(4 * limit), as: UTF8.self) {

@@ -53,7 +53,7 @@ public final class HTTPClient: Sendable {
         sessionConfiguration.httpShouldSetCookies = false
         sessionConfiguration.urlCache = nil
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        self.session = URLSession(configuration: sessionConfiguration, delegate: RedirectRefusal(), delegateQueue: nil)
+        self.session = URLSession(configuration: sessionConfiguration, delegate: ClientSideHandling(), delegateQueue: nil)
         self.limiter = RequestLimiter(concurrency: configuration.concurrency, requestsPerSecond: configuration.requestsPerSecond)
         var logger = Logger(label: "accord.http")
         logger[metadataKey: "app"] = "\(app)"
@@ -144,7 +144,7 @@ public final class HTTPClient: Sendable {
             (data, response) = try await session.data(for: urlRequest)
         } catch let error as URLError where error.code == .cancelled && !Task.isCancelled {
             // accord never cancels a request (it times out instead): this is a 401 whose challenge
-            // `RedirectRefusal` turned down, the only way to get one from URLSession on Linux.
+            // `ClientSideHandling` turned down, the only way to get one from URLSession on Linux.
             logger.debug("← 401 for \(redacted(request.summary)) in \(Self.milliseconds(since: start)) ms")
             return HTTPResponse(status: 401)
         }
@@ -184,7 +184,7 @@ public final class HTTPClient: Sendable {
         var message = "HTTP \(response.status) \(HTTPURLResponse.localizedString(forStatusCode: response.status))"
         if attempts > 1 { message += " after \(attempts) attempts" }
         if let note { message += " (\(note))" }
-        return AppFailure(code, app: app, request: redacted(request.summary), message, serverSaid: redacted(AppFailure.quote(Array(response.body))))
+        return AppFailure(code, app: app, request: redacted(request.summary), message, serverSaid: redacted(AppFailure.quote(response.body)))
     }
 
     private func failure(for error: URLError, request: HTTPRequest, attempts: Int) -> AppFailure {
@@ -207,7 +207,7 @@ public final class HTTPClient: Sendable {
 
 /// Hands redirects back to ``HTTPClient``, which follows them itself (URLSession would turn a
 /// redirected PROPFIND into a GET and could carry credentials to another host), and 401s too.
-private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+private final class ClientSideHandling: NSObject, URLSessionTaskDelegate, Sendable {
     func urlSession(
         _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
         completionHandler: @escaping @Sendable (URLRequest?) -> Void
