@@ -112,6 +112,21 @@ public protocol ContactConnector: Sendable {
 
     /// Updates records, one result per input, in order.
     func update(_ updates: [ContactUpdate]) async throws -> [WriteResult]
+
+    /// Whether the app's cursor is the `ListingDigest` of every record's id and version. The
+    /// runner then stores the digest of the versions it remembers as the cursor, and asks
+    /// `isUnchanged(since:)` before it lists anything.
+    var cursorIsVersionDigest: Bool { get }
+
+    /// Whether the app still holds exactly the ids and versions `cursor` (a `ListingDigest`)
+    /// describes, found without reading any record. `false` when the app cannot tell.
+    func isUnchanged(since cursor: String) async throws -> Bool
+}
+
+extension ContactConnector {
+    public var cursorIsVersionDigest: Bool { false }
+
+    public func isUnchanged(since cursor: String) async throws -> Bool { false }
 }
 
 /// A failure that stops a run (unreachable app, unreadable file), as opposed to one record failing.

@@ -71,8 +71,20 @@ public final class InMemoryConnector: ContactConnector {
         state.withLock { state in
             let changed = state.records.values.filter { listingState.known[$0.id] != $0.version }.sorted { $0.id < $1.id }
             let deleted = listingState.known.keys.filter { state.records[$0] == nil }.sorted()
-            return Listing(changed: changed, deleted: deleted, cursor: "r\(state.revision)")
+            return Listing(changed: changed, deleted: deleted, cursor: nil)
         }
+    }
+
+    public func isUnchanged(since cursor: String) async throws -> Bool {
+        state.withLock { Self.digest($0.records).cursor == cursor }
+    }
+
+    public var cursorIsVersionDigest: Bool { true }
+
+    private static func digest(_ records: [String: ContactRecord]) -> ListingDigest {
+        var digest = ListingDigest()
+        for (id, record) in records { digest.insert(id: id, version: record.version ?? "") }
+        return digest
     }
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {

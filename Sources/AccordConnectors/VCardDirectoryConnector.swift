@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The `vcard-dir` app: a directory of `.vcf` files, one contact each, as vdirsyncer, khard and
 /// Evolution keep them. The record id is the file name; the version is size and modification
@@ -6,6 +7,7 @@ import Foundation
 public struct VCardDirectoryConnector: ContactConnector {
     public let directory: String
     public let batchSize: Int
+    private let catalogs = CatalogHandOver()
 
     public init(directory: String, batchSize: Int = 500) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
@@ -13,15 +15,39 @@ public struct VCardDirectoryConnector: ContactConnector {
     }
 
     public func list(since state: ListingState) async throws -> Listing {
-        var changed: [(name: String, version: String)] = []
-        var present = Set<String>()
-        try forEachCard { name, version in
-            present.insert(name)
-            if state.known[name] != version { changed.append((name, version)) }
-        }
+        let listed = try catalogs.take(comparedWith: state.cursor) ?? catalog()
+        let changed = listed.entries.filter { state.known[$0.name] != $0.version }
         let records = try await concurrentMap(changed.sorted { $0.name < $1.name }) { try read(name: $0.name, version: $0.version) }
+        let present = Set(listed.entries.lazy.map(\.name))
         let deleted = state.known.keys.filter { !present.contains($0) }.sorted()
         return Listing(changed: records, deleted: deleted, cursor: nil)
+    }
+
+    /// One pass over the folder's names and versions, reading no file. When the folder changed,
+    /// the pass is kept for the listing that follows, so a run stats every file once.
+    public func isUnchanged(since cursor: String) async throws -> Bool {
+        catalogs.clear()
+        let catalog = try catalog()
+        if catalog.digest.cursor == cursor { return true }
+        catalogs.keep(catalog, comparedWith: cursor)
+        return false
+    }
+
+    public var cursorIsVersionDigest: Bool { true }
+
+    /// The name and version of every card, and their digest.
+    struct Catalog: Sendable {
+        var entries: [(name: String, version: String)] = []
+        var digest = ListingDigest()
+    }
+
+    private func catalog() throws -> Catalog {
+        var catalog = Catalog()
+        try forEachCard { name, version in
+            catalog.entries.append((name, version))
+            catalog.digest.insert(id: name, version: version)
+        }
+        return catalog
     }
 
     /// Calls `body` with the name and version of every `.vcf` file, with one `fstatat` each and
@@ -89,6 +115,25 @@ public struct VCardDirectoryConnector: ContactConnector {
                 update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
                 remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
             return .written(try write(card, name: update.id))
+        }
+    }
+}
+
+/// Hands a catalog from `isUnchanged` to the listing right after it, once, and only to a
+/// listing from the same cursor (a full scan always makes its own).
+private final class CatalogHandOver: Sendable {
+    private let kept = Mutex<(catalog: VCardDirectoryConnector.Catalog, cursor: String)?>(nil)
+
+    func keep(_ catalog: VCardDirectoryConnector.Catalog, comparedWith cursor: String) {
+        kept.withLock { $0 = (catalog, cursor) }
+    }
+
+    func clear() { kept.withLock { $0 = nil } }
+
+    func take(comparedWith cursor: String?) -> VCardDirectoryConnector.Catalog? {
+        kept.withLock { kept in
+            defer { kept = nil }
+            return kept.flatMap { $0.cursor == cursor ? $0.catalog : nil }
         }
     }
 }

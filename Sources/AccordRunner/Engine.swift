@@ -41,6 +41,9 @@ struct Engine {
     private var stoppedEarly = false
     /// Snapshots of updated records held back until their counterpart's update is written, by counterpart id.
     private var deferredSnapshots: [String: RecordSnapshot] = [:]
+    /// The versions this run stored, by record id (`nil`: stored as deleted), so the run can
+    /// leave the digest of every remembered version as the cursor of apps that use one.
+    private var storedVersions: [StoredSide: [String: String?]] = [.a: [:], .b: [:]]
     /// Records created this run: side, id, source id.
     private var created: [(side: StoredSide, id: String, sourceID: String)] = []
     /// Records whose last write failed.
@@ -111,7 +114,7 @@ struct Engine {
             var early = StateChanges()
             early.links = Array(newLinks)
             early.removedIntents = snapshot.intents.compactMap(\.id)
-            try store.apply(early, connection: plan.connection)
+            try apply(early)
         }
         var updates: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
         markDeletedOpposites(into: &updates)
@@ -148,8 +151,13 @@ struct Engine {
         do {
             return try await connectors[side]!.list(since: fullScan ? .full : ListingState(cursor: snapshot.cursors[side], known: known))
         } catch {
-            throw ConnectorError("cannot list app '\(app(side).app)' (\(side.rawValue)): \(error)")
+            throw Self.cannotList(app(side), error)
         }
+    }
+
+    /// A listing (or a check for changes) that failed, naming the app.
+    static func cannotList(_ app: SyncPlan.App, _ error: any Error) -> ConnectorError {
+        ConnectorError("cannot list app '\(app.app)' (\(app.side)): \(error)")
     }
 
     /// Takes in one app's listing: the live records with their emails, the values of those that changed.
@@ -611,7 +619,7 @@ struct Engine {
                     health.append(entry)
                 }
             }
-            try store.apply(state, connection: plan.connection)
+            try apply(state)
             Failpoint.hit("after-create-commit")
             report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
         }
@@ -715,7 +723,7 @@ struct Engine {
                     health.append(entry)
                 }
             }
-            try store.apply(state, connection: plan.connection)
+            try apply(state)
             Failpoint.hit("after-update-commit")
         }
     }
@@ -744,7 +752,7 @@ struct Engine {
 
     /// Stores what this run saw: snapshots of every changed or new record, deletions, cursors, health.
     /// A run stopped early stores only what its batches wrote, so the next run redoes the rest.
-    private func remember() throws {
+    private mutating func remember() throws {
         var state = StateChanges()
         for side in StoredSide.allCases where !stoppedEarly {
             var records: [RecordSnapshot] = []
@@ -763,8 +771,39 @@ struct Engine {
             state.records[side] = records
         }
         if !stoppedEarly { state.cursors = cursors }
+        note(state)
+        for side in StoredSide.allCases where connectors[side]!.cursorIsVersionDigest {
+            state.cursors[side] = rememberedVersionsDigest(side).cursor
+        }
         try store.replaceHealth(health + skippedFailures(), connection: plan.connection)
         try store.apply(state, connection: plan.connection)
+    }
+
+    /// Applies a batch of state changes, noting the versions it stores.
+    private mutating func apply(_ state: StateChanges) throws {
+        note(state)
+        try store.apply(state, connection: plan.connection)
+    }
+
+    private mutating func note(_ state: StateChanges) {
+        for (side, records) in state.records {
+            for record in records { storedVersions[side]![record.id] = record.deleted ? .some(nil) : .some(record.version) }
+        }
+    }
+
+    /// The digest of the versions the state remembers for one app's live records once this run
+    /// is saved: equal to the app's own digest exactly when a listing would find nothing changed.
+    /// A record remembered without a version is left out, so the app never looks unchanged.
+    private func rememberedVersionsDigest(_ side: StoredSide) -> ListingDigest {
+        var digest = ListingDigest()
+        let stored = storedVersions[side]!
+        for (id, record) in snapshot.records[side] ?? [:] where !record.deleted && stored[id] == nil {
+            if let version = record.version { digest.insert(id: id, version: version) }
+        }
+        for (id, version) in stored {
+            if let version = version ?? nil { digest.insert(id: id, version: version) }
+        }
+        return digest
     }
 
     /// Failed entries of records not retried this run: they stay.

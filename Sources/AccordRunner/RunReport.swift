@@ -4,6 +4,8 @@ import Foundation
 public struct RunReport: Codable, Sendable {
     public var connection: String
     public var fullScan: Bool
+    /// Neither app changed since the last run: nothing was listed in full, loaded or written.
+    public var unchanged: Bool
     public var dryRun: Bool
     public var counts: RunCounts
     /// Every create, update and marker, with field-level before → after.

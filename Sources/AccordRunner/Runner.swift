@@ -66,27 +66,68 @@ public struct Runner: Sendable {
             }
         }
         defer { if !options.dryRun { try? store.releaseLock(plan.connection, pid: pid, host: host) } }
-        let snapshot = try store.load(plan.connection)
-        if plan.paused || snapshot.paused { throw RunRefusal.paused }
+        let header = try store.header(plan.connection)
+        if plan.paused || header.paused { throw RunRefusal.paused }
 
-        let fullScan = snapshot.fingerprint != plan.fingerprint
+        let fullScan = header.fingerprint != plan.fingerprint
         let start = Date()
         let runID = options.dryRun ? nil : try store.startRun(plan.connection, fullScan: fullScan, dryRun: false, at: start)
-        var engine = Engine(plan: plan, connectors: [.a: a, .b: b], store: store, snapshot: snapshot, fullScan: fullScan, options: options)
+        var engine: Engine?
+        var counts = RunCounts()
+        let unchanged: Bool
         do {
-            try await engine.execute()
+            unchanged = try await nothingChanged(header, fullScan: fullScan)
+            if unchanged {
+                options.progress?("neither app changed since the last run")
+                // The last run's exclusions and duplicates stand; count them as a run that looked would.
+                let standing = try store.healthCounts(plan.connection)
+                counts.excluded = standing[.excluded] ?? 0
+                counts.duplicates = standing[.duplicate] ?? 0
+            } else {
+                let snapshot = try store.load(plan.connection)
+                // A digest cursor stands for the state a finished run leaves; a run that stops
+                // half-way (a crash) must not leave one behind for the next run to trust.
+                let digestSides = [StoredSide.a, .b].filter { ($0 == .a ? a : b).cursorIsVersionDigest }
+                if !options.dryRun, !digestSides.isEmpty { try store.removeCursors(plan.connection, sides: digestSides) }
+                engine = Engine(plan: plan, connectors: [.a: a, .b: b], store: store, snapshot: snapshot, fullScan: fullScan, options: options)
+                try await engine!.execute()
+            }
         } catch {
             if let runID {
-                try? store.finishRun(runID, connection: plan.connection, status: "failed", counts: engine.counts.dictionary, error: "\(error)", fingerprint: nil)
+                let counts = engine?.counts.dictionary ?? [:]
+                try? store.finishRun(runID, connection: plan.connection, status: "failed", counts: counts, error: "\(error)", fingerprint: nil)
             }
             throw error
         }
+        if let engine { counts = engine.counts }
         if let runID {
-            try store.finishRun(runID, connection: plan.connection, status: "ok", counts: engine.counts.dictionary, error: nil, fingerprint: plan.fingerprint)
+            try store.finishRun(runID, connection: plan.connection, status: "ok", counts: counts.dictionary, error: nil, fingerprint: plan.fingerprint)
         }
         return RunReport(
-            connection: plan.connection, fullScan: fullScan, dryRun: options.dryRun, counts: engine.counts, changes: engine.changes,
+            connection: plan.connection, fullScan: fullScan, unchanged: unchanged, dryRun: options.dryRun, counts: counts, changes: engine?.changes ?? [],
             seconds: Date().timeIntervalSince(start), error: nil)
+    }
+
+    /// Whether the run has nothing to do: the plan is the one the last run finished with, no
+    /// create is left unresolved, no retry was asked for, and both apps still hold exactly what
+    /// the last finished run left (its cursors, carried past its own writes). Then the last run's
+    /// state and health stand, and nothing is loaded or read.
+    private func nothingChanged(_ header: ConnectionHeader, fullScan: Bool) async throws -> Bool {
+        guard !fullScan, !header.retryRequested, header.pendingIntents == 0,
+              let cursorA = header.cursors[.a], let cursorB = header.cursors[.b]
+        else { return false }
+        async let unchangedA = isUnchanged(a, since: cursorA, side: "a")
+        async let unchangedB = isUnchanged(b, since: cursorB, side: "b")
+        let (aUnchanged, bUnchanged) = try await (unchangedA, unchangedB)
+        return aUnchanged && bUnchanged
+    }
+
+    private func isUnchanged(_ connector: any ContactConnector, since cursor: String, side: String) async throws -> Bool {
+        do {
+            return try await connector.isUnchanged(since: cursor)
+        } catch {
+            throw Engine.cannotList(plan.apps.first { $0.side == side }!, error)
+        }
     }
 
     /// A holder on this host is alive while its process exists; one on another host is assumed alive.

@@ -137,6 +137,17 @@ public struct LockHolder: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
+/// The little a run reads first: whether it runs, whether it must scan everything, and the
+/// cursors that may show that neither app changed.
+public struct ConnectionHeader: Sendable {
+    public var fingerprint: String?
+    public var paused: Bool
+    public var retryRequested: Bool
+    public var cursors: [StoredSide: String]
+    /// Creates journaled by a run that did not finish.
+    public var pendingIntents: Int
+}
+
 /// Everything the store holds for one connection, loaded at the start of a run.
 public struct ConnectionSnapshot: Sendable {
     public var fingerprint: String?

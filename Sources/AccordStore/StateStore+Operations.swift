@@ -4,10 +4,27 @@ import GRDB
 extension StateStore {
     // MARK: - Connections
 
+    /// What a run needs before it lists anything: enough to tell whether it may skip the work.
+    public func header(_ connection: String) throws -> ConnectionHeader {
+        try writer.read { db in try Self.header(db, connection) }
+    }
+
+    static func header(_ db: Database, _ connection: String) throws -> ConnectionHeader {
+        let row = try Row.fetchOne(db, sql: "SELECT fingerprint, paused, retry_requested FROM connection WHERE name = ?", arguments: [connection])
+        var cursors: [StoredSide: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT side, value FROM cursor WHERE connection = ?", arguments: [connection]) {
+            if let side = StoredSide(rawValue: row["side"]) { cursors[side] = row["value"] }
+        }
+        let intents = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM intent WHERE connection = ?", arguments: [connection]) ?? 0
+        return ConnectionHeader(
+            fingerprint: row?["fingerprint"], paused: row?["paused"] ?? false, retryRequested: row?["retry_requested"] ?? false,
+            cursors: cursors, pendingIntents: intents)
+    }
+
     /// Loads everything stored for `connection` in one read.
     public func load(_ connection: String) throws -> ConnectionSnapshot {
         try writer.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT fingerprint, paused, retry_requested FROM connection WHERE name = ?", arguments: [connection])
+            let header = try Self.header(db, connection)
             let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY id", arguments: [connection])
                 .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
             var records: [StoredSide: [String: StoredRecord]] = [.a: [:], .b: [:]]
@@ -17,16 +34,12 @@ extension StateStore {
                 let side = StoredSide(rawValue: row[0]) ?? .a
                 records[side]![row[1]] = StoredRecord(email: row[2], version: row[3], rules: RulesCodec.decode(row[4]), deleted: row[5])
             }
-            var cursors: [StoredSide: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT side, value FROM cursor WHERE connection = ?", arguments: [connection]) {
-                if let side = StoredSide(rawValue: row["side"]) { cursors[side] = row["value"] }
-            }
             let health = try Self.fetchHealth(db, connection: connection)
             let intents = try Row.fetchAll(db, sql: "SELECT id, way, source_id, email FROM intent WHERE connection = ? ORDER BY id", arguments: [connection])
                 .map { Intent(id: $0["id"], way: $0["way"], sourceID: $0["source_id"], email: $0["email"]) }
             return ConnectionSnapshot(
-                fingerprint: row?["fingerprint"], paused: row?["paused"] ?? false, retryRequested: row?["retry_requested"] ?? false,
-                links: links, records: records, cursors: cursors, health: health, intents: intents)
+                fingerprint: header.fingerprint, paused: header.paused, retryRequested: header.retryRequested,
+                links: links, records: records, cursors: header.cursors, health: health, intents: intents)
         }
     }
 
@@ -198,6 +211,15 @@ extension StateStore {
         }
     }
 
+    /// Forgets the cursors of some sides of a connection.
+    public func removeCursors(_ connection: String, sides: [StoredSide]) throws {
+        try writer.write { db in
+            for side in sides {
+                try db.execute(sql: "DELETE FROM cursor WHERE connection = ? AND side = ?", arguments: [connection, side.rawValue])
+            }
+        }
+    }
+
     /// Journals a create before it is sent, so a crash between the create and the link is
     /// recognised on the next run.
     public func recordIntents(_ intents: [Intent], connection: String, at date: Date = Date()) throws -> [Int64] {
@@ -224,6 +246,17 @@ extension StateStore {
                 side: StoredSide(rawValue: row["side"]) ?? .a, recordID: row["record_id"],
                 kind: HealthEntry.Kind(rawValue: row["kind"]) ?? .failed, reason: row["reason"], detail: row["detail"],
                 email: row["email"], updatedAt: row["updated_at"])
+        }
+    }
+
+    /// How many health entries of each kind a connection has.
+    public func healthCounts(_ connection: String) throws -> [HealthEntry.Kind: Int] {
+        try writer.read { db in
+            var counts: [HealthEntry.Kind: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM health WHERE connection = ? GROUP BY kind", arguments: [connection]) {
+                if let kind = HealthEntry.Kind(rawValue: row[0]) { counts[kind] = row[1] }
+            }
+            return counts
         }
     }
 

@@ -223,7 +223,7 @@ enum RunText {
                 }
             }
         }
-        out += "\(report.connection): \(report.fullScan ? "full scan" : "incremental"), "
+        out += "\(report.connection): \(report.fullScan ? "full scan" : report.unchanged ? "unchanged" : "incremental"), "
             + "created \(c.created_a_to_b) a→b / \(c.created_b_to_a) b→a, updated \(c.updated_a_to_b) a→b / \(c.updated_b_to_a) b→a, "
             + "\(c.markers_added) markers, \(c.conflicts_resolved) conflicts, \(c.failed) failed, \(c.excluded) excluded, "
             + "\(c.duplicates) duplicates in \(String(format: "%.2f", report.seconds)) s\n"

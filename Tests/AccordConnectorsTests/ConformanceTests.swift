@@ -10,20 +10,23 @@ struct ConnectorCase: CustomTestStringConvertible, Sendable {
     var make: @Sendable (String) async throws -> any ContactConnector
     /// Deletes a record behind accord's back, as a user of the app would.
     var deleteOutside: @Sendable (any ContactConnector, String, String) async throws -> Void
+    /// Whether the connector's cursor is a `ListingDigest` of its ids and versions.
+    var hasVersionDigest = false
 
     var testDescription: String { name }
 
     static let all: [ConnectorCase] = [
         ConnectorCase(
             name: "in-memory", make: { _ in InMemoryConnector() },
-            deleteOutside: { connector, _, id in (connector as! InMemoryConnector).delete(id) }),
+            deleteOutside: { connector, _, id in (connector as! InMemoryConnector).delete(id) }, hasVersionDigest: true),
         ConnectorCase(
             name: "vcard-dir",
             make: { directory in
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 return VCardDirectoryConnector(directory: directory)
             },
-            deleteOutside: { _, directory, id in try FileManager.default.removeItem(atPath: directory + "/" + id) }),
+            deleteOutside: { _, directory, id in try FileManager.default.removeItem(atPath: directory + "/" + id) },
+            hasVersionDigest: true),
         ConnectorCase(
             name: "csv",
             make: { directory in
@@ -148,5 +151,36 @@ func temporaryDirectory() -> String {
         // Updating a record that is gone fails for that record only.
         let missing = try await connector.update([ContactUpdate(id: records[1].id, fields: ["email": ["x@example.com"]])])
         if case .written = try #require(missing.first) { Issue.record("update of a missing record succeeded") }
+    }
+
+    /// A connector whose cursor is the digest of its ids and versions finds itself unchanged
+    /// from that digest, and changed after any write or outside deletion.
+    @Test(arguments: ConnectorCase.all.filter(\.hasVersionDigest))
+    func aVersionDigestShowsEveryChange(_ kind: ConnectorCase) async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let connector = try await kind.make(directory)
+        #expect(connector.cursorIsVersionDigest)
+        func digest() async throws -> String {
+            var digest = ListingDigest()
+            for record in try await connector.list(since: .full).changed { digest.insert(id: record.id, version: try #require(record.version)) }
+            return digest.cursor
+        }
+        _ = try await connector.create([NewContact(fields: fields(kind, email: "ann@example.com", first: "Ann"))])
+        let first = try await digest()
+        #expect(try await connector.isUnchanged(since: first))
+
+        let created = try await connector.create([NewContact(fields: fields(kind, email: "bob@example.com", first: "Bob"))])
+        #expect(try await connector.isUnchanged(since: first) == false)
+        let second = try await digest()
+        #expect(try await connector.isUnchanged(since: second))
+
+        guard case .written(let bob) = try #require(created.first) else { return }
+        _ = try await connector.update([ContactUpdate(id: bob.id, fields: [firstNameField(kind): ["Robert"]])])
+        #expect(try await connector.isUnchanged(since: second) == false)
+        let third = try await digest()
+        try await kind.deleteOutside(connector, directory, bob.id)
+        #expect(try await connector.isUnchanged(since: third) == false)
+        #expect(try await connector.isUnchanged(since: "not a digest") == false)
     }
 }

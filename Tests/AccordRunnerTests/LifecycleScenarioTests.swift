@@ -26,6 +26,43 @@ import Testing
         #expect(try await h.run().fullScan == false)
     }
 
+    /// A run after a run that wrote (in both apps) finds neither app changed and loads nothing;
+    /// any change on either side, a deletion, a retry request or a new plan makes it look again.
+    @Test func runsWithNothingChangedAreSkippedUntilSomethingChanges() async throws {
+        var h = try Harness(try plan("", direction: "two-way", winner: "a"))
+        let ann = h.a.add(csvContact("ann@example.com", first: "Ann"))
+        let bob = h.b.add(vcardContact("bob@example.com", first: "Bob"))
+        h.b.add(vcardContact(nil, first: "No email"))
+        let first = try await h.run()
+        #expect(first.counts.created_a_to_b == 1 && first.counts.created_b_to_a == 1 && !first.unchanged)
+        let quiet = try await h.run()
+        #expect(quiet.unchanged && quiet.counts.writes == 0)
+        #expect(quiet.counts.excluded == first.counts.excluded && quiet.counts.excluded == 1)
+
+        h.a.edit(ann) { $0.fields["company"] = ["ACME"] }
+        let edited = try await h.run()
+        #expect(!edited.unchanged && edited.counts.updated_a_to_b == 1)
+        #expect(h.bRecord(email: "ann@example.com")?.fields["org"] == ["ACME"])
+        #expect(try await h.run().unchanged)
+
+        h.b.edit(bob) { $0.fields["org"] = ["Initech"] }
+        #expect(try await h.run().counts.updated_b_to_a == 1)
+        #expect(h.aRecord(email: "bob@example.com")?.fields["company"] == ["Initech"])
+        #expect(try await h.run().unchanged)
+
+        h.b.delete(bob)
+        #expect(try await h.run().unchanged == false)
+        #expect(h.aRecord(email: "bob@example.com") != nil)
+
+        try h.store.requestRetry("scenario")
+        #expect(try await h.run().unchanged == false)
+        #expect(try await h.run().unchanged)
+
+        h.plan = try plan("", direction: "a-to-b", winner: nil)
+        #expect(try await h.run().fullScan)
+        #expect(try await h.run().unchanged)
+    }
+
     @Test func retryCommandRetriesUnchangedFailures() async throws {
         let b = InMemoryConnector(requiredFields: ["org"])
         let h = try Harness(try plan("", direction: "a-to-b", winner: nil), b: b)

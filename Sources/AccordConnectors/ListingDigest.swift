@@ -1,0 +1,63 @@
+/// The cursor of an app that is listed whole every time (a folder of files, the in-memory app):
+/// an order-independent digest of every record's id and version.
+///
+/// After a run the runner stores the digest of the versions the state remembers; the next run
+/// finds the app unchanged when the app's own ids and versions give the same digest, with one
+/// pass over them and no record read. That is exactly when a listing would report nothing
+/// changed. Two 64-bit sums of differently seeded hashes plus the count: a false "unchanged"
+/// needs all three to collide.
+public struct ListingDigest: Hashable, Sendable {
+    private var count = 0
+    private var first: UInt64 = 0
+    private var second: UInt64 = 0
+
+    public init() {}
+
+    public mutating func insert(id: String, version: String) {
+        let (h1, h2) = Self.hashes(id, version)
+        count += 1
+        first &+= h1
+        second &+= h2
+    }
+
+    private static let prefix = "digest1:"
+
+    /// The digest as a cursor to store.
+    public var cursor: String {
+        Self.prefix + "\(count):" + String(first, radix: 16) + ":" + String(second, radix: 16)
+    }
+
+    /// Reads a cursor written by `cursor`; `nil` for anything else (a cursor of another kind or version).
+    public init?(cursor: String) {
+        guard cursor.hasPrefix(Self.prefix) else { return nil }
+        let parts = cursor.dropFirst(Self.prefix.count).split(separator: ":")
+        guard parts.count == 3, let count = Int(parts[0]), let first = UInt64(parts[1], radix: 16),
+              let second = UInt64(parts[2], radix: 16)
+        else { return nil }
+        self.count = count
+        self.first = first
+        self.second = second
+    }
+
+    /// FNV-1a over the id, a separator and the version, twice with different offsets, each
+    /// finished with MurmurHash3's 64-bit mixer so that sums of similar entries do not cancel.
+    private static func hashes(_ id: String, _ version: String) -> (UInt64, UInt64) {
+        var h1: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h2: UInt64 = 0x8422_2325_cbf2_9ce4
+        func add(_ byte: UInt8) {
+            h1 = (h1 ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            h2 = (h2 ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        for byte in id.utf8 { add(byte) }
+        add(0)
+        for byte in version.utf8 { add(byte) }
+        return (mix(h1), mix(h2 ^ 0x9e37_79b9_7f4a_7c15))
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 33)) &* 0xff51_afd7_ed55_8ccd
+        z = (z ^ (z >> 33)) &* 0xc4ce_b9fe_1a85_ec53
+        return z ^ (z >> 33)
+    }
+}
