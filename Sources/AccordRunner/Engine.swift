@@ -41,13 +41,11 @@ struct Engine {
     private var stoppedEarly = false
     /// Snapshots of updated records held back until their counterpart's update is written, by counterpart id.
     private var deferredSnapshots: [String: RecordSnapshot] = [:]
-    /// The versions this run stored, by record id (`nil`: stored as deleted), so the run can
-    /// leave the digest of every remembered version as the cursor of apps that use one.
-    private var storedVersions: [StoredSide: [String: String?]] = [.a: [:], .b: [:]]
     /// Records created this run: side, id, source id.
     private var created: [(side: StoredSide, id: String, sourceID: String)] = []
-    /// Records whose last write failed.
+    /// Records whose last write failed, and records excluded at the last run.
     private let failedBefore: [StoredSide: Set<String>]
+    private let excludedBefore: [StoredSide: Set<String>]
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
         // Looked up for every record, so worked out once.
@@ -62,8 +60,11 @@ struct Engine {
         self.fieldNamesBySide = fieldNames
         self.emailFields = emailFields
         var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
+        var excluded: [StoredSide: Set<String>] = [.a: [], .b: []]
         for entry in snapshot.health where entry.kind == .failed { failed[entry.side]!.insert(entry.recordID) }
+        for entry in snapshot.health where entry.kind == .excluded { excluded[entry.side]!.insert(entry.recordID) }
         self.failedBefore = failed
+        self.excludedBefore = excluded
         self.plan = plan
         self.connectors = connectors
         self.store = store
@@ -114,7 +115,7 @@ struct Engine {
             var early = StateChanges()
             early.links = Array(newLinks)
             early.removedIntents = snapshot.intents.compactMap(\.id)
-            try apply(early)
+            try store.apply(early, connection: plan.connection)
         }
         var updates: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
         markDeletedOpposites(into: &updates)
@@ -609,7 +610,9 @@ struct Engine {
                         state.records[source, default: []].append(snapshotRecord(source, create.sourceID))
                         stored[source]!.insert(create.sourceID)
                     }
-                    state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
+                    if failedBefore[source]!.contains(create.sourceID) || excludedBefore[source]!.contains(create.sourceID) {
+                        state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
+                    }
                     created.append((target, record.id, create.sourceID))
                     if target == .b { counts.created_a_to_b += 1 } else { counts.created_b_to_a += 1 }
                 case .failed(let reason):
@@ -619,7 +622,7 @@ struct Engine {
                     health.append(entry)
                 }
             }
-            try apply(state)
+            try store.apply(state, connection: plan.connection)
             Failpoint.hit("after-create-commit")
             report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
         }
@@ -723,7 +726,7 @@ struct Engine {
                     health.append(entry)
                 }
             }
-            try apply(state)
+            try store.apply(state, connection: plan.connection)
             Failpoint.hit("after-update-commit")
         }
     }
@@ -752,7 +755,7 @@ struct Engine {
 
     /// Stores what this run saw: snapshots of every changed or new record, deletions, cursors, health.
     /// A run stopped early stores only what its batches wrote, so the next run redoes the rest.
-    private mutating func remember() throws {
+    private func remember() throws {
         var state = StateChanges()
         for side in StoredSide.allCases where !stoppedEarly {
             var records: [RecordSnapshot] = []
@@ -771,39 +774,23 @@ struct Engine {
             state.records[side] = records
         }
         if !stoppedEarly { state.cursors = cursors }
-        note(state)
-        for side in StoredSide.allCases where connectors[side]!.cursorIsVersionDigest {
-            state.cursors[side] = rememberedVersionsDigest(side).cursor
-        }
         try store.replaceHealth(health + skippedFailures(), connection: plan.connection)
         try store.apply(state, connection: plan.connection)
+        try rememberVersionDigests()
     }
 
-    /// Applies a batch of state changes, noting the versions it stores.
-    private mutating func apply(_ state: StateChanges) throws {
-        note(state)
-        try store.apply(state, connection: plan.connection)
-    }
-
-    private mutating func note(_ state: StateChanges) {
-        for (side, records) in state.records {
-            for record in records { storedVersions[side]![record.id] = record.deleted ? .some(nil) : .some(record.version) }
+    /// For apps whose cursor is a `ListingDigest`: the digest of the versions the state now
+    /// remembers for their live records, equal to the app's own exactly when a listing would find
+    /// nothing changed. Read back from the store, so it holds whatever this run left; a record
+    /// remembered without a version is left out, so the app never looks unchanged.
+    private func rememberVersionDigests() throws {
+        var digests = StateChanges()
+        for side in StoredSide.allCases where connectors[side]!.cursorIsVersionDigest {
+            var digest = ListingDigest()
+            try store.forEachVersion(plan.connection, side: side) { digest.insert(id: $0, version: $1) }
+            digests.cursors[side] = digest.cursor
         }
-    }
-
-    /// The digest of the versions the state remembers for one app's live records once this run
-    /// is saved: equal to the app's own digest exactly when a listing would find nothing changed.
-    /// A record remembered without a version is left out, so the app never looks unchanged.
-    private func rememberedVersionsDigest(_ side: StoredSide) -> ListingDigest {
-        var digest = ListingDigest()
-        let stored = storedVersions[side]!
-        for (id, record) in snapshot.records[side] ?? [:] where !record.deleted && stored[id] == nil {
-            if let version = record.version { digest.insert(id: id, version: version) }
-        }
-        for (id, version) in stored {
-            if let version = version ?? nil { digest.insert(id: id, version: version) }
-        }
-        return digest
+        try store.apply(digests, connection: plan.connection)
     }
 
     /// Failed entries of records not retried this run: they stay.

@@ -70,6 +70,16 @@ extension StateStore {
         }
     }
 
+    /// Calls `body` with the id and version of every live record of one side that has a version.
+    public func forEachVersion(_ connection: String, side: StoredSide, _ body: (String, String) -> Void) throws {
+        try writer.read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, version FROM record WHERE connection = ? AND side = ? AND deleted = 0 AND version IS NOT NULL",
+                arguments: [connection, side.rawValue])
+            while let row = try rows.next() { body(row[0], row[1]) }
+        }
+    }
+
     public func setPaused(_ connection: String, _ paused: Bool) throws {
         try writer.write { db in
             try db.execute(
@@ -204,9 +214,10 @@ extension StateStore {
                     sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
                     arguments: [connection, side.rawValue, value])
             }
-            let deleteIntent = try db.cachedStatement(sql: "DELETE FROM intent WHERE id = ?")
-            for id in changes.removedIntents {
-                try deleteIntent.execute(arguments: [id])
+            for chunk in changes.removedIntents.chunks(of: 500) {
+                try db.execute(
+                    sql: "DELETE FROM intent WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))",
+                    arguments: StatementArguments(chunk))
             }
         }
     }
@@ -223,13 +234,19 @@ extension StateStore {
     /// Journals a create before it is sent, so a crash between the create and the link is
     /// recognised on the next run.
     public func recordIntents(_ intents: [Intent], connection: String, at date: Date = Date()) throws -> [Int64] {
+        // One statement per 150 intents: a first run journals every contact it creates.
         try writer.write { db in
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES (?, ?, 'create', ?, ?, ?)")
-            return try intents.map { intent in
-                try insert.execute(arguments: [connection, intent.way, intent.sourceID, intent.email, date])
-                return db.lastInsertedRowID
+            var ids: [Int64] = []
+            for chunk in intents.chunks(of: 150) {
+                var arguments = StatementArguments()
+                for intent in chunk { arguments += [connection, intent.way, intent.sourceID, intent.email, date] }
+                ids += try Int64.fetchAll(
+                    db,
+                    sql: "INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES "
+                        + Array(repeating: "(?, ?, 'create', ?, ?, ?)", count: chunk.count).joined(separator: ", ") + " RETURNING id",
+                    arguments: arguments)
             }
+            return ids
         }
     }
 
@@ -304,5 +321,12 @@ extension StateStore {
                 connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt,
             ])
         }
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
