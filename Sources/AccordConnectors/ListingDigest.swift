@@ -27,18 +27,6 @@ public struct ListingDigest: Hashable, Sendable {
         Self.prefix + "\(count):" + String(first, radix: 16) + ":" + String(second, radix: 16)
     }
 
-    /// Reads a cursor written by `cursor`; `nil` for anything else (a cursor of another kind or version).
-    public init?(cursor: String) {
-        guard cursor.hasPrefix(Self.prefix) else { return nil }
-        let parts = cursor.dropFirst(Self.prefix.count).split(separator: ":")
-        guard parts.count == 3, let count = Int(parts[0]), let first = UInt64(parts[1], radix: 16),
-              let second = UInt64(parts[2], radix: 16)
-        else { return nil }
-        self.count = count
-        self.first = first
-        self.second = second
-    }
-
     /// FNV-1a over the id, a separator and the version, twice with different offsets, each
     /// finished with MurmurHash3's 64-bit mixer so that sums of similar entries do not cancel.
     private static func hashes(_ id: String, _ version: String) -> (UInt64, UInt64) {
