@@ -127,7 +127,11 @@ func appFailure(_ body: () async throws -> Void) async -> AppFailure? {
         let inFlight = Mutex((now: 0, most: 0))
         let server = try await LoopbackServer.start([("GET /work", { _ in
             inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
-            try await Task.sleep(for: .milliseconds(50))
+            // Each answer waits (up to 2 s) until the client has 3 requests out, so a loaded
+            // machine cannot hide a limit that is too tight; 15 requests are 5 full waves.
+            let deadline = ContinuousClock.now + .seconds(2)
+            while inFlight.withLock({ $0.now }) < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(10))
             inFlight.withLock { $0.now -= 1 }
             return .init(statusCode: .ok)
         })])
