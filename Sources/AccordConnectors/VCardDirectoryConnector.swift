@@ -15,11 +15,14 @@ public struct VCardDirectoryConnector: ContactConnector {
     }
 
     public func list(since state: ListingState) async throws -> Listing {
-        let listed = try catalogs.take(comparedWith: state.cursor) ?? catalog()
-        let changed = listed.entries.filter { state.known[$0.name] != $0.version }
+        let catalog = try catalogs.take(comparedWith: state.cursor) ?? catalog()
+        let changed = catalog.filter { state.known[$0.name] != $0.version }
         let records = try await concurrentMap(changed.sorted { $0.name < $1.name }) { try read(name: $0.name, version: $0.version) }
-        let present = Set(listed.entries.lazy.map(\.name))
-        let deleted = state.known.keys.filter { !present.contains($0) }.sorted()
+        var deleted: [String] = []
+        if !state.known.isEmpty {
+            let present = Set(catalog.lazy.map(\.name))
+            deleted = state.known.keys.filter { !present.contains($0) }.sorted()
+        }
         return Listing(changed: records, deleted: deleted, cursor: nil)
     }
 
@@ -28,25 +31,21 @@ public struct VCardDirectoryConnector: ContactConnector {
     public func isUnchanged(since cursor: String) async throws -> Bool {
         catalogs.clear()
         let catalog = try catalog()
-        if catalog.digest.cursor == cursor { return true }
+        var digest = ListingDigest()
+        for entry in catalog { digest.insert(id: entry.name, version: entry.version) }
+        if digest.cursor == cursor { return true }
         catalogs.keep(catalog, comparedWith: cursor)
         return false
     }
 
     public var cursorIsVersionDigest: Bool { true }
 
-    /// The name and version of every card, and their digest.
-    struct Catalog: Sendable {
-        var entries: [(name: String, version: String)] = []
-        var digest = ListingDigest()
-    }
+    /// The name and version of every card.
+    typealias Catalog = [(name: String, version: String)]
 
     private func catalog() throws -> Catalog {
-        var catalog = Catalog()
-        try forEachCard { name, version in
-            catalog.entries.append((name, version))
-            catalog.digest.insert(id: name, version: version)
-        }
+        var catalog: Catalog = []
+        try forEachCard { catalog.append(($0, $1)) }
         return catalog
     }
 

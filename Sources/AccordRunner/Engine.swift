@@ -61,8 +61,13 @@ struct Engine {
         self.emailFields = emailFields
         var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
         var excluded: [StoredSide: Set<String>] = [.a: [], .b: []]
-        for entry in snapshot.health where entry.kind == .failed { failed[entry.side]!.insert(entry.recordID) }
-        for entry in snapshot.health where entry.kind == .excluded { excluded[entry.side]!.insert(entry.recordID) }
+        for entry in snapshot.health {
+            switch entry.kind {
+            case .failed: failed[entry.side]!.insert(entry.recordID)
+            case .excluded: excluded[entry.side]!.insert(entry.recordID)
+            case .duplicate, .deletedOpposite: break
+            }
+        }
         self.failedBefore = failed
         self.excludedBefore = excluded
         self.plan = plan
@@ -73,7 +78,7 @@ struct Engine {
         self.options = options
     }
 
-    private func app(_ side: StoredSide) -> SyncPlan.App { plan.apps.first { $0.side == side.rawValue }! }
+    private func app(_ side: StoredSide) -> SyncPlan.App { plan.app(side) }
     private func fieldNames(_ side: StoredSide) -> Set<String> { fieldNamesBySide[side]! }
     private static func way(from side: StoredSide) -> String { side == .a ? "a-to-b" : "b-to-a" }
     private static func other(_ side: StoredSide) -> StoredSide { side == .a ? .b : .a }
@@ -94,6 +99,7 @@ struct Engine {
     // MARK: - The run
 
     mutating func execute() async throws {
+        if !options.dryRun { try forgetVersionDigests() }
         report(fullScan ? "scanning both apps (full scan)" : "listing changes")
         // Both apps are listed at once: listing is mostly waiting on the file system or the network.
         do {
@@ -777,6 +783,13 @@ struct Engine {
         try store.replaceHealth(health + skippedFailures(), connection: plan.connection)
         try store.apply(state, connection: plan.connection)
         try rememberVersionDigests()
+    }
+
+    /// A digest cursor stands for the state a finished run leaves: a run that goes on removes it
+    /// first, so one that stops half-way (a crash) leaves none for the next run to trust.
+    private func forgetVersionDigests() throws {
+        let sides = StoredSide.allCases.filter { connectors[$0]!.cursorIsVersionDigest }
+        if !sides.isEmpty { try store.removeCursors(plan.connection, sides: sides) }
     }
 
     /// For apps whose cursor is a `ListingDigest`: the digest of the versions the state now

@@ -73,24 +73,19 @@ public struct Runner: Sendable {
         let start = Date()
         let runID = options.dryRun ? nil : try store.startRun(plan.connection, fullScan: fullScan, dryRun: false, at: start)
         var engine: Engine?
-        var counts = RunCounts()
         let unchanged: Bool
+        let counts: RunCounts
         do {
             unchanged = try await nothingChanged(header, fullScan: fullScan)
             if unchanged {
                 options.progress?("neither app changed since the last run")
-                // The last run's exclusions and duplicates stand; count them as a run that looked would.
-                let standing = try store.healthCounts(plan.connection)
-                counts.excluded = standing[.excluded] ?? 0
-                counts.duplicates = standing[.duplicate] ?? 0
+                counts = try standingCounts()
             } else {
-                let snapshot = try store.load(plan.connection)
-                // A digest cursor stands for the state a finished run leaves; a run that stops
-                // half-way (a crash) must not leave one behind for the next run to trust.
-                let digestSides = [StoredSide.a, .b].filter { ($0 == .a ? a : b).cursorIsVersionDigest }
-                if !options.dryRun, !digestSides.isEmpty { try store.removeCursors(plan.connection, sides: digestSides) }
-                engine = Engine(plan: plan, connectors: [.a: a, .b: b], store: store, snapshot: snapshot, fullScan: fullScan, options: options)
+                engine = Engine(
+                    plan: plan, connectors: [.a: a, .b: b], store: store, snapshot: try store.load(plan.connection), fullScan: fullScan,
+                    options: options)
                 try await engine!.execute()
+                counts = engine!.counts
             }
         } catch {
             if let runID {
@@ -99,7 +94,6 @@ public struct Runner: Sendable {
             }
             throw error
         }
-        if let engine { counts = engine.counts }
         if let runID {
             try store.finishRun(runID, connection: plan.connection, status: "ok", counts: counts.dictionary, error: nil, fingerprint: plan.fingerprint)
         }
@@ -109,24 +103,34 @@ public struct Runner: Sendable {
     }
 
     /// Whether the run has nothing to do: the plan is the one the last run finished with, no
-    /// create is left unresolved, no retry was asked for, and both apps still hold exactly what
-    /// the last finished run left (its cursors, carried past its own writes). Then the last run's
+    /// create is left unresolved, no retry was asked for, and both apps still hold exactly the
+    /// versions the state remembers (their cursors are digests of them). Then the last run's
     /// state and health stand, and nothing is loaded or read.
     private func nothingChanged(_ header: ConnectionHeader, fullScan: Bool) async throws -> Bool {
         guard !fullScan, !header.retryRequested, header.pendingIntents == 0,
               let cursorA = header.cursors[.a], let cursorB = header.cursors[.b]
         else { return false }
-        async let unchangedA = isUnchanged(a, since: cursorA, side: "a")
-        async let unchangedB = isUnchanged(b, since: cursorB, side: "b")
+        async let unchangedA = isUnchanged(a, since: cursorA, side: .a)
+        async let unchangedB = isUnchanged(b, since: cursorB, side: .b)
         let (aUnchanged, bUnchanged) = try await (unchangedA, unchangedB)
         return aUnchanged && bUnchanged
     }
 
-    private func isUnchanged(_ connector: any ContactConnector, since cursor: String, side: String) async throws -> Bool {
+    /// The counts of a run that found nothing changed: the last run's exclusions and duplicates
+    /// stand, and are counted as a run that looked would count them.
+    private func standingCounts() throws -> RunCounts {
+        let standing = try store.healthCounts(plan.connection)
+        var counts = RunCounts()
+        counts.excluded = standing[.excluded] ?? 0
+        counts.duplicates = standing[.duplicate] ?? 0
+        return counts
+    }
+
+    private func isUnchanged(_ connector: any ContactConnector, since cursor: String, side: StoredSide) async throws -> Bool {
         do {
             return try await connector.isUnchanged(since: cursor)
         } catch {
-            throw Engine.cannotList(plan.apps.first { $0.side == side }!, error)
+            throw Engine.cannotList(plan.app(side), error)
         }
     }
 
@@ -135,4 +139,9 @@ public struct Runner: Sendable {
         guard holder.host == host else { return true }
         return kill(holder.pid, 0) == 0 || errno == EPERM
     }
+}
+
+extension SyncPlan {
+    /// The app on one side of the connection.
+    func app(_ side: StoredSide) -> App { apps.first { $0.side == side.rawValue }! }
 }

@@ -150,15 +150,17 @@ public struct ConnectionHeader: Sendable {
 
 /// Everything the store holds for one connection, loaded at the start of a run.
 public struct ConnectionSnapshot: Sendable {
-    public var fingerprint: String?
-    public var paused: Bool
-    public var retryRequested: Bool
+    public var header: ConnectionHeader
     public var links: [RecordLink]
     /// Side → record id → what is stored about it (without field values).
     public var records: [StoredSide: [String: StoredRecord]]
-    public var cursors: [StoredSide: String]
     public var health: [HealthEntry]
     public var intents: [Intent]
+
+    public var fingerprint: String? { header.fingerprint }
+    public var paused: Bool { header.paused }
+    public var retryRequested: Bool { header.retryRequested }
+    public var cursors: [StoredSide: String] { header.cursors }
 }
 
 /// The state changes of one batch, applied in one transaction.

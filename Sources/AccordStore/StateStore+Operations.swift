@@ -37,9 +37,7 @@ extension StateStore {
             let health = try Self.fetchHealth(db, connection: connection)
             let intents = try Row.fetchAll(db, sql: "SELECT id, way, source_id, email FROM intent WHERE connection = ? ORDER BY id", arguments: [connection])
                 .map { Intent(id: $0["id"], way: $0["way"], sourceID: $0["source_id"], email: $0["email"]) }
-            return ConnectionSnapshot(
-                fingerprint: header.fingerprint, paused: header.paused, retryRequested: header.retryRequested,
-                links: links, records: records, cursors: header.cursors, health: health, intents: intents)
+            return ConnectionSnapshot(header: header, links: links, records: records, health: health, intents: intents)
         }
     }
 
