@@ -114,12 +114,13 @@ public protocol ContactConnector: Sendable {
     func update(_ updates: [ContactUpdate]) async throws -> [WriteResult]
 
     /// Whether the app's cursor is the `ListingDigest` of every record's id and version. The
-    /// runner then stores the digest of the versions it remembers as the cursor, and asks
-    /// `isUnchanged(since:)` before it lists anything.
+    /// engine then stores, after each run, the digest of the versions the state remembers.
     var cursorIsVersionDigest: Bool { get }
 
-    /// Whether the app still holds exactly the ids and versions `cursor` (a `ListingDigest`)
-    /// describes, found without reading any record. `false` when the app cannot tell.
+    /// Whether a listing from `cursor` (the one the state holds) would find nothing new, changed
+    /// or deleted, told without reading any record; `false` when the app cannot tell. For a
+    /// version digest: the app holds exactly those ids and versions. For an app's own cursor:
+    /// nothing changed since the listing that returned it, the run's own writes included.
     func isUnchanged(since cursor: String) async throws -> Bool
 }
 

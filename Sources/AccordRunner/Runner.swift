@@ -103,9 +103,10 @@ public struct Runner: Sendable {
     }
 
     /// Whether the run has nothing to do: the plan is the one the last run finished with, no
-    /// create is left unresolved, no retry was asked for, and both apps still hold exactly the
-    /// versions the state remembers (their cursors are digests of them). Then the last run's
-    /// state and health stand, and nothing is loaded or read.
+    /// create is left unresolved, no retry was asked for, and both apps say a listing from their
+    /// cursor would find nothing (a digest of the versions the state remembers, or a ctag no
+    /// write has moved since). Then the last run's state and health stand, and nothing is loaded
+    /// or read.
     private func nothingChanged(_ header: ConnectionHeader, fullScan: Bool) async throws -> Bool {
         guard !fullScan, !header.retryRequested, header.pendingIntents == 0,
               let cursorA = header.cursors[.a], let cursorB = header.cursors[.b]

@@ -135,6 +135,30 @@ import Testing
         #expect(one.client.requestCount == 3)  // and one multiget
     }
 
+    @Test func anUnchangedAddressBookIsToldByItsCtagInOneRequest() async throws {
+        let book = try makeBook()
+        let writer = connector(book.url)
+        let records = created(try await writer.create((0..<5).map { NewContact(fields: ["email": ["q\($0)@example.com"]]) }))
+        let cursor = try #require(try await connector(book.url).list(since: .full).cursor)
+
+        let asked = connector(book.url)
+        #expect(try await asked.isUnchanged(since: cursor))
+        // The listing that follows in the same run uses the ctag it already has.
+        let listing = try await asked.list(since: ListingState(cursor: cursor, known: [:]))
+        #expect(listing.changed.isEmpty && listing.cursor == cursor && asked.client.requestCount == 1)
+        // After its own write, a connector no longer trusts the ctag it discovered.
+        _ = try await asked.update([ContactUpdate(id: records[0].id, fields: ["title": ["Chief"]])])
+        #expect(try await asked.isUnchanged(since: cursor) == false)
+        #expect(try await connector(book.url).isUnchanged(since: cursor) == false)
+
+        let later = try #require(try await connector(book.url).list(since: .full).cursor)
+        #expect(try await connector(book.url).isUnchanged(since: later))
+        try await putOutside(Self.card, name: "outside.vcf", in: book.url)
+        #expect(try await connector(book.url).isUnchanged(since: later) == false)
+        // A bare sync token carries no ctag: the app cannot tell.
+        #expect(try await connector(book.url).isUnchanged(since: "http://radicale.org/ns/sync/0") == false)
+    }
+
     @Test func anInvalidSyncTokenStartsAFullListingInsteadOfFailing() async throws {
         let book = try makeBook()
         let writer = connector(book.url)

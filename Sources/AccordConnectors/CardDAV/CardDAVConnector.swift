@@ -16,7 +16,9 @@ public final class CardDAVConnector: ContactConnector {
     public let batchSize: Int
     public let client: HTTPClient
     private let discovery: CardDAVDiscovery
-    private let found = Mutex<AddressBook?>(nil)
+    /// The address book once discovered, and whether its ctag is still current: it is until
+    /// this connector lists or writes, as nothing it writes came before.
+    private let found = Mutex<(book: AddressBook, ctagIsCurrent: Bool)?>(nil)
     /// Called before each update's PUT, so a test can edit the card on the server in between.
     let beforeUpdatePut: (@Sendable (_ id: String) async throws -> Void)?
 
@@ -35,23 +37,47 @@ public final class CardDAVConnector: ContactConnector {
     }
 
     /// The address book, discovered once per connector.
-    func addressBook() async throws -> AddressBook { try await discover(hint: nil).book }
+    func addressBook() async throws -> AddressBook { try await discover(hint: nil) }
 
-    /// The address book (first looked for where `hint` says it was), and whether this call
-    /// discovered it: then its ctag is current, as nothing this connector writes came before.
-    private func discover(hint: URL?) async throws -> (book: AddressBook, discoveredNow: Bool) {
-        if let book = found.withLock({ $0 }) { return (book, false) }
+    /// The address book, first looked for where `hint` says it was.
+    private func discover(hint: URL?) async throws -> AddressBook {
+        if let book = found.withLock({ $0?.book }) { return book }
         let book = try await discovery.find(hint: hint)
-        found.withLock { $0 = book }
-        return (book, true)
+        found.withLock { $0 = (book, true) }
+        return book
+    }
+
+    /// The ctag discovery found, while nothing has been listed or written since; `consume` marks
+    /// it used, as a listing is followed by the run's writes.
+    private func currentCtag(consume: Bool) -> String? {
+        found.withLock { found in
+            defer { if consume { found?.ctagIsCurrent = false } }
+            return found?.ctagIsCurrent == true ? found?.book.ctag : nil
+        }
+    }
+
+    /// The address book for a write, after which its discovered ctag is no longer current.
+    private func addressBookForWriting() async throws -> AddressBook {
+        let book = try await addressBook()
+        _ = currentCtag(consume: true)
+        return book
     }
 
     // MARK: - Listing
 
+    /// Whether the address book's ctag is still the one the last listing saw (one PROPFIND);
+    /// false without a ctag on either side.
+    public func isUnchanged(since cursor: String) async throws -> Bool {
+        let cursor = ListingCursor(text: cursor)
+        guard let last = cursor.ctag else { return false }
+        _ = try await discover(hint: cursor.addressBook.flatMap { URL(string: $0) })
+        return currentCtag(consume: false) == last
+    }
+
     public func list(since state: ListingState) async throws -> Listing {
         let cursor = state.cursor.map(ListingCursor.init(text:))
-        let (book, discoveredNow) = try await discover(hint: cursor?.addressBook.flatMap { URL(string: $0) })
-        let ctag = discoveredNow ? book.ctag : nil
+        let book = try await discover(hint: cursor?.addressBook.flatMap { URL(string: $0) })
+        let ctag = currentCtag(consume: true)
         if let ctag, let cursor, cursor.ctag == ctag {
             // Nothing in the address book changed since the last run: no report needed.
             return Listing(changed: [], deleted: [], cursor: state.cursor)
@@ -245,7 +271,7 @@ public final class CardDAVConnector: ContactConnector {
     // MARK: - Writing
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
-        let book = try await addressBook()
+        let book = try await addressBookForWriting()
         return try await inOrder(contacts) { contact in
             let uid = UUID().uuidString.lowercased()
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
@@ -261,7 +287,7 @@ public final class CardDAVConnector: ContactConnector {
     }
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
-        let book = try await addressBook()
+        let book = try await addressBookForWriting()
         let current = try await multiget(updates.map(\.id), in: book)
         return try await inOrder(updates) { update in
             guard var fetched = current[update.id] else { return .failed(reason: "'\(update.id)' no longer exists in the address book") }
