@@ -32,7 +32,9 @@ public enum YAMLReader {
             ])
         }
         do {
-            let parser = try Parser(yaml: source.text)
+            // No tag resolution: accord types scalars itself (by the text and whether it was
+            // quoted), and Yams' default resolver runs several regular expressions per scalar.
+            let parser = try Parser(yaml: source.text, resolver: .basic)
             guard let node = try parser.nextRoot() else {
                 return Result(root: nil, diagnostics: [
                     Diagnostic(DiagnosticCatalog.emptyFile, "file holds no YAML document; expected a mapping", file: file)
