@@ -51,9 +51,11 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // libcurl (libcurl4-openssl-dev) for HTTP, through a small C layer: its options are C varargs.
+        .target(name: "CCurl", exclude: ["README.md"], linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "AccordConnectors",
-            dependencies: ["AccordDiagnostics", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AccordDiagnostics", "CCurl", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),

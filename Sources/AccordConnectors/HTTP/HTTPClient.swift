@@ -1,13 +1,10 @@
 import AccordDiagnostics
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import Synchronization
 
-/// The HTTP stack every app that accord reaches over the network shares: one long-lived
-/// `URLSession` (libcurl on Linux), timeouts rather than cancellation, retries with exponential
+/// The HTTP stack every app that accord reaches over the network shares: libcurl with one
+/// connection cache for the client's life (``CurlTransport``), timeouts rather than cancellation, retries with exponential
 /// backoff and jitter on 429, 423, 5xx and connection errors (honouring `Retry-After`), the app's
 /// concurrency and request-rate limits, authentication, and debug logging with secrets redacted.
 ///
@@ -38,7 +35,7 @@ public final class HTTPClient: Sendable {
     public let app: String
     private let auth: HTTPAuth?
     private let configuration: Configuration
-    private let session: URLSession
+    private let transport = CurlTransport()
     private let limiter: RequestLimiter
     private let logger: Logger
     private let sent = Mutex(0)
@@ -47,21 +44,10 @@ public final class HTTPClient: Sendable {
         self.app = app
         self.auth = auth
         self.configuration = configuration
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = configuration.timeout
-        sessionConfiguration.httpMaximumConnectionsPerHost = max(configuration.concurrency, 1)
-        sessionConfiguration.httpShouldSetCookies = false
-        sessionConfiguration.urlCache = nil
-        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        self.session = URLSession(configuration: sessionConfiguration, delegate: ClientSideHandling(), delegateQueue: nil)
         self.limiter = RequestLimiter(concurrency: configuration.concurrency, requestsPerSecond: configuration.requestsPerSecond)
         var logger = Logger(label: "accord.http")
         logger[metadataKey: "app"] = "\(app)"
         self.logger = logger
-    }
-
-    deinit {
-        session.finishTasksAndInvalidate()
     }
 
     /// Requests sent so far, retries and redirects included.
@@ -128,33 +114,16 @@ public final class HTTPClient: Sendable {
     }
 
     private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
-        var urlRequest = URLRequest(url: request.url)
-        urlRequest.httpMethod = request.method
-        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        if let auth { urlRequest.setValue(auth.header, forHTTPHeaderField: "Authorization") }
-        urlRequest.httpBody = request.body
         sent.withLock { $0 += 1 }
         let start = ContinuousClock.now
         if logger.logLevel <= .debug {
             let headers = request.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" } + (auth == nil ? [] : ["Authorization: <redacted>"])
             logger.debug("→ \(redacted(request.summary)) [\(redacted(headers.joined(separator: ", ")))] \(request.body?.count ?? 0) bytes")
         }
-        let data: Data, response: URLResponse
-        do {
-            (data, response) = try await session.data(for: urlRequest)
-        } catch let error as URLError where error.code == .cancelled && !Task.isCancelled {
-            // accord never cancels a request (it times out instead): this is a 401 whose challenge
-            // `ClientSideHandling` turned down, the only way to get one from URLSession on Linux.
-            logger.debug("← 401 for \(redacted(request.summary)) in \(Self.milliseconds(since: start)) ms")
-            return HTTPResponse(status: 401)
-        }
-        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-        var headers: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-        }
-        logger.debug("← \(http.statusCode) for \(redacted(request.summary)) in \(Self.milliseconds(since: start)) ms, \(data.count) bytes")
-        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+        let response = try await transport.send(
+            request, extraHeaders: auth.map { ["Authorization": $0.header] } ?? [:], timeout: configuration.timeout)
+        logger.debug("← \(response.status) for \(redacted(request.summary)) in \(Self.milliseconds(since: start)) ms, \(response.body.count) bytes")
+        return response
     }
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> Int {
@@ -181,7 +150,7 @@ public final class HTTPClient: Sendable {
         case 500...599: DiagnosticCatalog.serverError
         default: DiagnosticCatalog.unexpectedResponse
         }
-        var message = "HTTP \(response.status) \(HTTPURLResponse.localizedString(forStatusCode: response.status))"
+        var message = "HTTP \(response.status) \(HTTPResponse.reasonPhrase(response.status))"
         if attempts > 1 { message += " after \(attempts) attempts" }
         if let note { message += " (\(note))" }
         return AppFailure(code, app: app, request: redacted(request.summary), message, serverSaid: redacted(AppFailure.quote(response.body)))
@@ -202,24 +171,5 @@ public final class HTTPClient: Sendable {
         }
         let code = error.code == .timedOut ? DiagnosticCatalog.requestTimedOut : DiagnosticCatalog.appUnreachable
         return AppFailure(code, app: app, request: redacted(request.summary), attempts > 1 ? "\(what), \(attempts) attempts" : what)
-    }
-}
-
-/// Hands redirects back to ``HTTPClient``, which follows them itself (URLSession would turn a
-/// redirected PROPFIND into a GET and could carry credentials to another host), and 401s too.
-private final class ClientSideHandling: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
-        completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
-    }
-
-    // Credentials go in the Authorization header of every request; a 401 is the caller's answer.
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
-    ) {
-        completionHandler(.rejectProtectionSpace, nil)
     }
 }
