@@ -17,7 +17,23 @@ public struct Compiler: Sendable {
 
     /// Loads every `*.yaml` / `*.yml` app schema directly in `schemasDirectory` (overlays may live
     /// in a subdirectory).
-    public init(schemasDirectory: String) {
+    ///
+    /// - Parameter apps: the apps a compilation needs, when known: only the schema files that
+    ///   declare one of them (or do not say plainly which app they declare) are parsed. When one
+    ///   of them is not found that way, every file is, so the diagnostics are those of a full load.
+    public init(schemasDirectory: String, apps: Set<String>? = nil) {
+        var loaded = Self.loadSchemas(schemasDirectory, apps: apps)
+        if let apps, !apps.isSubset(of: loaded.schemas.map(\.id)) {
+            loaded = Self.loadSchemas(schemasDirectory, apps: nil)
+        }
+        self.schemas = SchemaRegistry(loaded.schemas)
+        self.schemaDiagnostics = loaded.diagnostics
+        self.schemaSources = loaded.sources
+    }
+
+    private static func loadSchemas(
+        _ schemasDirectory: String, apps: Set<String>?
+    ) -> (schemas: [AppSchema], diagnostics: [Diagnostic], sources: [String: SourceFile]) {
         var diagnostics: [Diagnostic] = []
         var sources: [String: SourceFile] = [:]
         var schemas: [AppSchema] = []
@@ -34,6 +50,7 @@ public struct Compiler: Sendable {
             case .failure(let diagnostic):
                 diagnostics.append(diagnostic)
             case .success(let source):
+                if let apps, let declared = AppSchemaParser.declaredApp(in: source.text), !apps.contains(declared) { continue }
                 sources[path] = source
                 let result = AppSchemaParser.parse(source)
                 diagnostics += result.diagnostics
@@ -48,9 +65,17 @@ public struct Compiler: Sendable {
                 }
             }
         }
-        self.schemas = SchemaRegistry(schemas)
-        self.schemaDiagnostics = diagnostics
-        self.schemaSources = sources
+        return (schemas, diagnostics, sources)
+    }
+
+    /// Compiles one connection file, loading only the app schemas it names (all of them when it
+    /// cannot be parsed or names an app no schema file declares plainly).
+    public static func compile(path: String, schemasDirectory: String) -> (plan: SyncPlan?, unit: Unit, compiler: Compiler) {
+        let source = try? FileDiscovery.read(path).get()
+        let apps = source.flatMap { ConnectionParser.parse($0).syntax }.map { Set($0.apps.compactMap(\.app?.value)) }
+        let compiler = Compiler(schemasDirectory: schemasDirectory, apps: apps)
+        let (plan, unit) = compiler.compile(path: path)
+        return (plan, unit, compiler)
     }
 
     /// The outcome of compiling one connection file.

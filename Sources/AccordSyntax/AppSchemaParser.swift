@@ -24,6 +24,18 @@ public enum AppSchemaParser {
         "conditions", "actions", "events", "marker", "limits",
     ]
 
+    /// The app id a schema file declares, told from its text without parsing it: the value of a
+    /// top-level `app:` line. Nil when the text does not say it plainly.
+    public static func declaredApp(in text: String) -> String? {
+        guard let line = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("app:") }) else { return nil }
+        var value = line.dropFirst(4)
+        if let comment = value.firstRange(of: " #") { value = value[..<comment.lowerBound] }
+        value = value.drop { $0 == " " || $0 == "\t" }
+        while let last = value.last, last == " " || last == "\t" { value = value.dropLast() }
+        if let first = value.first, first == "\"" || first == "'", value.count >= 2, value.last == first { value = value.dropFirst().dropLast() }
+        return value.isEmpty ? nil : String(value)
+    }
+
     /// Parses an app schema.
     public static func parse(_ source: SourceFile) -> Result {
         let yaml = YAMLReader.read(source)

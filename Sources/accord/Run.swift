@@ -138,8 +138,7 @@ func loadPlan(_ path: String, schemas: String) throws -> SyncPlan {
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
         return try JSONDecoder().decode(SyncPlan.self, from: data)
     }
-    let compiler = Compiler(schemasDirectory: schemas)
-    let (plan, unit) = compiler.compile(path: path)
+    let (plan, unit, compiler) = Compiler.compile(path: path, schemasDirectory: schemas)
     guard let plan else {
         var sources = compiler.schemaSources
         if let source = unit.source { sources[source.path] = source }

@@ -1,4 +1,5 @@
 import AccordCompiler
+import AccordSyntax
 import AccordPlan
 import Foundation
 import Testing
@@ -21,6 +22,36 @@ import Testing
         let compiled = try #require(plan)
         let golden = packageRoot + "/Tests/AccordCompilerTests/Fixtures/plans/" + name.replacingOccurrences(of: ".yaml", with: ".plan.json")
         assertGolden(Planner.canonicalJSON(compiled), path: golden)
+    }
+
+    /// `accord run` loads only the schemas a connection names; the plan is the one a full load gives.
+    @Test(arguments: examples)
+    func compilingWithOnlyTheNamedSchemasGivesTheSamePlan(_ name: String) throws {
+        let path = packageRoot + "/connections/" + name
+        let selective = Compiler.compile(path: path, schemasDirectory: packageRoot + "/schemas")
+        #expect(selective.compiler.schemas.ids.count == Set(selective.unit.syntax?.apps.compactMap(\.app?.value) ?? []).count)
+        let full = try #require(repositoryCompiler.compile(path: path).plan)
+        #expect(try Planner.canonicalJSON(#require(selective.plan)) == Planner.canonicalJSON(full))
+    }
+
+    /// An app no schema file declares makes the compiler load them all, for "did you mean".
+    @Test func anUnknownAppStillGetsEveryCandidate() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/typo.yaml"
+        try "connection: typo\napps:\n  a: {app: hubspt}\n  b: {app: mailchimp}\ndirection: two-way\nwinner: a\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let (plan, unit, compiler) = Compiler.compile(path: path, schemasDirectory: packageRoot + "/schemas")
+        #expect(plan == nil && compiler.schemas.ids == repositoryCompiler.schemas.ids)
+        #expect(unit.diagnostics.contains { $0.message.contains("hubspt") && $0.fixIts.contains { $0.replacement == "hubspot" } })
+    }
+
+    @Test(arguments: [
+        ("app: hubspot\nname: HubSpot\n", "hubspot"), ("# comment\napp: 'csv' # the file\n", "csv"), ("app: \"vcard-dir\"\n", "vcard-dir"),
+        ("name: x\n  app: nested\n", nil), ("app:\n  - odd\n", nil),
+    ] as [(String, String?)])
+    func aSchemaFileSaysWhichAppItDeclares(_ text: String, _ app: String?) {
+        #expect(AppSchemaParser.declaredApp(in: text) == app)
     }
 
     @Test func fingerprintIsStableAndCoversThePlan() throws {
