@@ -9,7 +9,7 @@ each tool its own empty address book and times:
 - no-op after upload: the next run, nothing changed (a sync report from before the upload lists
   every card the upload wrote, so this run pays once for the tool's own writes);
 - no-op: a run with nothing changed since the last one;
-- 1% local: 1% of the files edited, synced up;
+- 1% local: 1% of the files edited, synced up (with its floor: the same edits PUT by the bare client);
 - 1% server: 1% of the cards edited on the server (by this script, over HTTP), synced back down;
 
 with the HTTP requests each run made (counted in Radicale's log), peak RSS, and the server's floor
@@ -100,20 +100,22 @@ def timed(server, argv, env=None):
     return seconds, rss, server.requests() - before
 
 
-def floor_upload(server, source, book):
-    """The same cards PUT by a bare client, CONCURRENCY at once; seconds."""
-    names = sorted(os.listdir(source))
-    bodies = [(name, open(os.path.join(source, name), "rb").read()) for name in names]
+def floor_upload(server, source, book, names=None, edit=lambda body: body):
+    """The cards (all, or `names`, changed by `edit`) PUT by a bare client, CONCURRENCY at once; seconds."""
+    edited = names is not None
+    names = names or sorted(os.listdir(source))
+    bodies = [(name, edit(open(os.path.join(source, name), "rb").read())) for name in names]
 
     def put(item):
         name, body = item
         connection = server.connection()
+        condition = {} if edited else {"If-None-Match": "*"}
         connection.request("PUT", f"/{USER}/{book}/{name}", body=body,
-                           headers=server.headers({"Content-Type": "text/vcard; charset=utf-8", "If-None-Match": "*"}))
+                           headers=server.headers({"Content-Type": "text/vcard; charset=utf-8", **condition}))
         response = connection.getresponse()
         response.read()
         connection.close()
-        assert response.status in (201, 204), response.status
+        assert response.status in ((200, 201, 204) if edited else (201, 204)), response.status
 
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
@@ -161,8 +163,7 @@ def main():
     if args[:1] == ["--rounds"]:
         rounds, args = int(args[1]), args[2:]
     n = int(args[0]) if args else 1_000
-    subprocess.run(["swift", "build", "-c", "release", "--product", "accord"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    accord = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip() + "/accord"
+    accord = local_benchmark.build_accord()
     for module, package in [("radicale", "radicale"), ("vdirsyncer", "vdirsyncer")]:
         if subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode != 0:
             subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
@@ -172,7 +173,7 @@ def main():
     generate(n, source)
     server = Radicale(f"{WORK}/radicale")
     phases = ["initial", "no-op after upload", "no-op", "1% local", "1% server"]
-    samples, floors = {}, []
+    samples, floors, update_floors = {}, [], []
     try:
         for round in range(rounds):
             tools = {}
@@ -191,6 +192,10 @@ def main():
                     program, argv, env, folder, book = tools[tool]
                     if phase == "1% local":
                         local_benchmark.change_one_percent(f"{folder}/a")
+                        if tool == order[0]:
+                            update_floors.append(floor_upload(
+                                server, source, f"floor-{round}", names=sorted(os.listdir(source))[:: 100],
+                                edit=lambda body: body.replace(b"TEL;TYPE=CELL:+1 555 ", b"TEL;TYPE=CELL:+1 666 ")))
                     if phase == "1% server":
                         edit_on_server(server, book, n // 100)
                     samples.setdefault((phase, tool), []).append(timed(server, [program, *argv], env))
@@ -200,7 +205,7 @@ def main():
         server.stop()
     shutil.rmtree(WORK, ignore_errors=True)
 
-    floor = median(floors)
+    phase_floors = {"initial": median(floors), "1% local": median(update_floors)}
     print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> CardDAV (Radicale), {n:,} contacts; "
           f"{os.cpu_count()} cores; times and requests: medians of {rounds} rounds; peak RSS: the largest\n")
     print("| run | accord | vdirsyncer | accord faster by | accord requests | vdirsyncer requests | accord peak RSS | vdirsyncer peak RSS | server floor | accord / floor |")
@@ -210,8 +215,9 @@ def main():
         a_s, v_s = median([s for s, _, _ in a]), median([s for s, _, _ in v])
         a_req, v_req = median([r for _, _, r in a]), median([r for _, _, r in v])
         a_rss, v_rss = max(r for _, r, _ in a), max(r for _, r, _ in v)
-        floor_text = f"{floor:.2f} s" if phase == "initial" else ""
-        over = f"{a_s / floor:.2f}×" if phase == "initial" else ""
+        floor = phase_floors.get(phase)
+        floor_text = f"{floor:.2f} s" if floor else ""
+        over = f"{a_s / floor:.2f}×" if floor else ""
         print(f"| {phase} | {a_s:.2f} s | {v_s:.2f} s | {v_s / a_s:.1f}× | {a_req:.0f} | {v_req:.0f} | {a_rss:.0f} MB | {v_rss:.0f} MB | {floor_text} | {over} |")
 
 
