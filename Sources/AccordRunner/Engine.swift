@@ -34,6 +34,8 @@ struct Engine {
     private var linkOf: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
     private var newLinks: Set<RecordLink> = []
     private var matched: [String: [String: [Int]]] = [:]
+    /// Every distinct list of matched rules, so records that match the same rules share one array.
+    private var ruleLists: Set<[Int]> = []
     private var health: [HealthEntry] = []
     /// Snapshots already stored by a write batch this run.
     private var stored: [StoredSide: Set<String>] = [.a: [], .b: []]
@@ -102,13 +104,14 @@ struct Engine {
         if !options.dryRun { try forgetVersionDigests() }
         report(fullScan ? "scanning both apps (full scan)" : "listing changes")
         // Both apps are listed at once: listing is mostly waiting on the file system or the network.
-        do {
-            async let listingA = listing(.a)
-            async let listingB = listing(.b)
-            let (a, b) = try await (listingA, listingB)
-            absorb(consume a, side: .a)
-            absorb(consume b, side: .b)
+        // A task group hands each listing over as it ends (an `async let` would keep its copy of
+        // the records to the end of its scope, and `absorb` would then copy every record's fields).
+        var listings: [StoredSide: Listing] = [:]
+        try await withThrowingTaskGroup(of: (StoredSide, Listing).self) { [self] group in
+            for side in StoredSide.allCases { group.addTask { (side, try await listing(side)) } }
+            for try await (side, listing) in group { listings[side] = listing }
         }
+        for side in StoredSide.allCases { absorb(listings.removeValue(forKey: side)!, side: side) }
         report("listed \(liveEmails[.a]!.count) records in a, \(liveEmails[.b]!.count) in b")
         loadLinks()
         indexEmails()
@@ -182,11 +185,14 @@ struct Engine {
         var records = listing.changed
         listing.changed = []
         while let record = records.popLast() {
-            let recordValues = record.values(fields: names)
-            values[record.id] = recordValues
-            live.updateValue(email(side, recordValues), forKey: record.id)
-            versions[side]![record.id] = record.version
-            changed[side]!.insert(record.id)
+            // The id and version are taken first: a use of `record` after `values` would keep a
+            // second reference to its fields, and `values` would then copy them.
+            let (id, version) = (record.id, record.version)
+            let recordValues = (consume record).values(fields: names)
+            values[id] = recordValues
+            live.updateValue(email(side, recordValues), forKey: id)
+            versions[side]![id] = version
+            changed[side]!.insert(id)
         }
         let gone = fullScan
             ? Set(stored.filter { !$0.value.deleted && values[$0.key] == nil }.keys)
@@ -301,8 +307,7 @@ struct Engine {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             var result: [String: [Int]] = [:]
             for (id, values) in current[source]! {
-                let linked = linkOf[source]![id] != nil
-                result[id] = rules.indices.filter { rules[$0].predicate.matches(values, linked: linked) }
+                result[id] = matchingRules(rules, values, linked: linkOf[source]![id] != nil)
             }
             matched[way] = result
         }
@@ -638,7 +643,17 @@ struct Engine {
     private mutating func evaluateRules(ofLinked id: String, values: Values, side: StoredSide) {
         let way = Self.way(from: side)
         guard let rules = plan.rules[way] else { return }
-        matched[way, default: [:]][id] = rules.indices.filter { rules[$0].predicate.matches(values, linked: true) }
+        matched[way, default: [:]][id] = matchingRules(rules, values, linked: true)
+    }
+
+    /// The indices of the rules `values` match; the list is shared with every record that
+    /// matches the same rules (100,000 records matching one rule hold one array, not 100,000).
+    private mutating func matchingRules(_ rules: [SyncPlan.Rule], _ values: Values, linked: Bool) -> [Int] {
+        let indices = rules.indices.filter { rules[$0].predicate.matches(values, linked: linked) }
+        if indices.isEmpty { return [] }
+        if let index = ruleLists.firstIndex(of: indices) { return ruleLists[index] }
+        ruleLists.insert(indices)
+        return indices
     }
 
     private func hasPendingActions(ofCreated id: String, on side: StoredSide) -> Bool {
