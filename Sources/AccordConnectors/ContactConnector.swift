@@ -5,7 +5,13 @@ public struct ContactRecord: Sendable, Hashable {
     /// A token that changes whenever the record changes (ETag, size+mtime, content hash).
     public var version: String?
     /// Field name (as in the app schema) → values; single-value fields hold at most one.
-    public var fields: [String: [String]]
+    /// Rebuilt from `packedFields` at each read.
+    public var fields: [String: [String]] {
+        get { packedFields.dictionary }
+        set { packedFields = PackedFields(newValue) }
+    }
+    /// The fields as they are held: a listing keeps every record until the engine takes it in.
+    public var packedFields: PackedFields
     /// Segment kind (tag, list, ...) → names the record belongs to.
     public var segments: [String: Set<String>]
     /// Whether the contact unsubscribed (marketing apps).
@@ -14,7 +20,7 @@ public struct ContactRecord: Sendable, Hashable {
     public init(id: String, version: String? = nil, fields: [String: [String]] = [:], segments: [String: Set<String>] = [:], unsubscribed: Bool = false) {
         self.id = id
         self.version = version
-        self.fields = fields
+        self.packedFields = PackedFields(fields)
         self.segments = segments
         self.unsubscribed = unsubscribed
     }

@@ -25,10 +25,12 @@ struct Engine {
     // Unchanged records nothing points at are never loaded, so a run costs O(changes).
     private var liveEmails: [StoredSide: [String: String?]] = [.a: [:], .b: [:]]
     private var emailIndex: [StoredSide: [String: [String]]] = [.a: [:], .b: [:]]
-    private var current: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
+    private var current: [StoredSide: PackedValues] = [.a: PackedValues(), .b: PackedValues()]
     private var baselines: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
     private var versions: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
     private var changed: [StoredSide: Set<String>] = [.a: [], .b: []]
+    /// Listed records the app reports unsubscribed.
+    private var unsubscribed: [StoredSide: Set<String>] = [.a: [], .b: []]
     private var deleted: [StoredSide: Set<String>] = [.a: [], .b: []]
     private var cursors: [StoredSide: String] = [:]
     private var linkOf: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
@@ -181,7 +183,7 @@ struct Engine {
             for (id, record) in stored where !record.deleted { live.updateValue(record.email, forKey: id) }
         }
         let names = fieldNames(side)
-        var values: [String: Values] = [:]
+        var values = PackedValues()
         var records = listing.changed
         listing.changed = []
         while let record = records.popLast() {
@@ -193,9 +195,10 @@ struct Engine {
             live.updateValue(email(side, recordValues), forKey: id)
             versions[side]![id] = version
             changed[side]!.insert(id)
+            if recordValues[ValueKeys.unsubscribed] != nil { unsubscribed[side]!.insert(id) }
         }
         let gone = fullScan
-            ? Set(stored.filter { !$0.value.deleted && values[$0.key] == nil }.keys)
+            ? Set(stored.filter { !$0.value.deleted && !values.contains($0.key) }.keys)
             : Set(listing.deleted)
         for id in gone {
             values[id] = nil
@@ -229,7 +232,7 @@ struct Engine {
             guard !known.isEmpty else { continue }
             let loaded = try store.fields(plan.connection, side: side, ids: fullScan ? nil : known)
             baselines[side] = loaded
-            for (id, values) in loaded where current[side]![id] == nil && isLive(side, id) {
+            for (id, values) in loaded where !current[side]!.contains(id) && isLive(side, id) {
                 current[side]![id] = values
             }
         }
@@ -342,7 +345,7 @@ struct Engine {
     /// Contacts that unsubscribed since the last run: their counterparts get the unsubscribe marker.
     private mutating func markUnsubscribedOpposites(into updates: inout [StoredSide: [String: Values]]) {
         for side in StoredSide.allCases {
-            for id in changed[side]!.sorted() where current[side]![id]?[ValueKeys.unsubscribed] != nil {
+            for id in unsubscribed[side]!.sorted() {
                 guard baseline(side, id)?[ValueKeys.unsubscribed] == nil, let counterpart = linkOf[side]![id] else { continue }
                 addMarker(plan.options.sync_unsubscribes, from: side, to: counterpart, into: &updates)
             }
@@ -501,11 +504,10 @@ struct Engine {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
             // Only unlinked records can be created; in a steady state there are few, so find them first.
-            let candidates = current[source]!.filter { linkOf[source]![$0.key] == nil }.sorted { $0.key < $1.key }
-            guard !candidates.isEmpty else { continue }
-            for (id, values) in candidates {
+            let candidates = current[source]!.ids.filter { linkOf[source]![$0] == nil }.sorted()
+            for id in candidates {
                 guard syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
-                let email = email(source, values)
+                let email = emailOf(source, id)
                 if plan.options.avoid_duplicates {
                     guard let email, emailIndex[target]![email] == nil else { continue }
                 }
@@ -521,10 +523,9 @@ struct Engine {
             fields: values.keys.sorted().map { .init(field: $0, before: [], after: values[$0]!) })
     }
 
-    /// The values of the record `create` makes: its source's mapped values and its rules' actions.
-    private func createdValues(_ create: Create) -> Values {
-        let source: StoredSide = create.way == "a-to-b" ? .a : .b
-        let values = current[source]![create.sourceID] ?? [:]
+    /// The values of the record `create` makes from its source's values: the mapped ones and its
+    /// rules' actions.
+    private func createdValues(_ create: Create, from values: Values) -> Values {
         var created: Values = [:]
         for mapping in plan.mappings where mapping.transforms[create.way] != nil {
             for (field, list) in mapping.apply(way: create.way, source: values, target: [:]) where !list.isEmpty {
@@ -540,9 +541,9 @@ struct Engine {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
             let ambiguous = Set(duplicates[target]!.compactMap { emailOf(target, $0) })
-            for (id, values) in current[source]! where linkOf[source]![id] == nil && !duplicates[source]!.contains(id) {
+            for id in current[source]!.ids where linkOf[source]![id] == nil && !duplicates[source]!.contains(id) {
                 let reason: String
-                let email = email(source, values)
+                let email = emailOf(source, id)
                 if plan.options.avoid_duplicates, email == nil {
                     reason = "the contact has no email address"
                 } else if let email, ambiguous.contains(email) {
@@ -576,7 +577,7 @@ struct Engine {
         if options.dryRun {
             if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
             for create in creates {
-                let values = createdValues(create)
+                let values = createdValues(create, from: current[source]![create.sourceID] ?? [:])
                 changes.append(Self.change(creating: create, values))
                 evaluateRules(ofLinked: "new:\(create.sourceID)", values: values, side: target)
                 created.append((target, "new:\(create.sourceID)", create.sourceID))
@@ -585,7 +586,8 @@ struct Engine {
         }
         for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
             let batch = Array(creates[start..<min(start + connector.batchSize, creates.count)])
-            let batchValues = batch.map(createdValues)
+            let sourceValues = batch.map { current[source]![$0.sourceID] ?? [:] }
+            let batchValues = zip(batch, sourceValues).map { createdValues($0, from: $1) }
             if options.reportsChanges { changes += zip(batch, batchValues).map(Self.change(creating:_:)) }
             let intentIDs = try store.recordIntents(
                 batch.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
@@ -599,7 +601,7 @@ struct Engine {
             Failpoint.hit("after-create")
             var state = StateChanges()
             state.removedIntents = intentIDs
-            for (create, result) in zip(batch, results) {
+            for ((create, result), sourceValues) in zip(zip(batch, results), sourceValues) {
                 switch result {
                 case .written(let record):
                     let link = target == .b ? RecordLink(a: create.sourceID, b: record.id) : RecordLink(a: record.id, b: create.sourceID)
@@ -610,15 +612,15 @@ struct Engine {
                     evaluateRules(ofLinked: record.id, values: values, side: target)
                     // The source is linked now: its rules are stored as they match a linked record,
                     // so later runs need not evaluate its unchanged values again.
-                    if let sourceValues = current[source]![create.sourceID] {
+                    if current[source]!.contains(create.sourceID) {
                         evaluateRules(ofLinked: create.sourceID, values: sourceValues, side: source)
                     }
                     state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
                     stored[target]!.insert(record.id)
                     // The source's snapshot says "in sync"; when the new record's rules still have
                     // actions to apply to it, the update that applies them stores it instead.
-                    if !hasPendingActions(ofCreated: record.id, on: target) {
-                        state.records[source, default: []].append(snapshotRecord(source, create.sourceID))
+                    if !hasPendingActions(ofCreated: record.id, on: target, sourceValues: sourceValues) {
+                        state.records[source, default: []].append(snapshotRecord(source, create.sourceID, sourceValues))
                         stored[source]!.insert(create.sourceID)
                     }
                     if failedBefore[source]!.contains(create.sourceID) || excludedBefore[source]!.contains(create.sourceID) {
@@ -656,8 +658,10 @@ struct Engine {
         return indices
     }
 
-    private func hasPendingActions(ofCreated id: String, on side: StoredSide) -> Bool {
-        guard let sourceID = linkOf[side]![id], let sourceValues = current[Self.other(side)]![sourceID] else { return false }
+    /// Whether the rules a record created this run matches have actions for its source (whose
+    /// values are `sourceValues`).
+    private func hasPendingActions(ofCreated id: String, on side: StoredSide, sourceValues: Values) -> Bool {
+        guard let sourceID = linkOf[side]![id], current[Self.other(side)]!.contains(sourceID) else { return false }
         var desired = sourceValues
         applyActions(way: Self.way(from: side), sourceID: id, target: &desired)
         return desired != sourceValues
@@ -780,7 +784,7 @@ struct Engine {
         var state = StateChanges()
         for side in StoredSide.allCases where !stoppedEarly {
             var records: [RecordSnapshot] = []
-            for (id, _) in current[side]! where !stored[side]!.contains(id) {
+            for id in current[side]!.ids where !stored[side]!.contains(id) {
                 let previous = snapshot.records[side]?[id]
                 if fullScan || changed[side]!.contains(id) || previous == nil || previous?.rules != matchedRules(Self.way(from: side), id) {
                     records.append(snapshotRecord(side, id))

@@ -13,11 +13,9 @@ enum ValueKeys {
 }
 
 extension ContactRecord {
-    /// The values of the fields in `fields` and every segment. Consumes the record and reuses its
-    /// field storage, so listing 100,000 contacts does not hold two copies of their values.
-    consuming func values(fields wanted: Set<String>) -> Values {
-        var values = self.fields
-        self.fields = [:]
+    /// The values of the fields in `fields` and every segment.
+    func values(fields wanted: Set<String>) -> Values {
+        var values = fields
         let unwanted = values.filter { !wanted.contains($0.key) || $0.value.isEmpty || $0.value.contains("") }.map(\.key)
         for name in unwanted {
             let cleaned = wanted.contains(name) ? values[name]!.filter { !$0.isEmpty } : []
@@ -145,4 +143,31 @@ extension SyncPlan.Mapping {
     }
 
     static let surnameParticles: Set<String> = ["van", "von", "de", "der", "den", "da", "das", "di", "del", "della", "du", "la", "le", "ten", "ter", "zu", "af", "bin", "ibn"]
+}
+
+/// The current values of one app's records, each held packed (`PackedFields`): a first run
+/// holds every listed record here. Reading a record's values unpacks them.
+struct PackedValues: Sequence {
+    private var packed: [String: PackedFields] = [:]
+
+    subscript(id: String) -> Values? {
+        get { packed[id]?.dictionary }
+        set { packed[id] = newValue.map(PackedFields.init) }
+    }
+
+    func contains(_ id: String) -> Bool { packed.index(forKey: id) != nil }
+
+    /// The record ids, in no order, without unpacking anything.
+    var ids: Dictionary<String, PackedFields>.Keys { packed.keys }
+
+    /// Unpacks one record at a time.
+    struct Iterator: IteratorProtocol {
+        fileprivate var base: Dictionary<String, PackedFields>.Iterator
+
+        mutating func next() -> (key: String, value: Values)? {
+            base.next().map { ($0.key, $0.value.dictionary) }
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(base: packed.makeIterator()) }
 }
