@@ -106,8 +106,8 @@ struct Engine {
         if !options.dryRun { try forgetVersionDigests() }
         report(fullScan ? "scanning both apps (full scan)" : "listing changes")
         // Both apps are listed at once: listing is mostly waiting on the file system or the network.
-        // A task group hands each listing over as it ends (an `async let` would keep its copy of
-        // the records to the end of its scope, and `absorb` would then copy every record's fields).
+        // A task group hands each listing over as it ends: an `async let` would keep its copy of
+        // the listed records to the end of its scope, next to the values `absorb` takes from them.
         var listings: [StoredSide: Listing] = [:]
         try await withThrowingTaskGroup(of: (StoredSide, Listing).self) { [self] group in
             for side in StoredSide.allCases { group.addTask { (side, try await listing(side)) } }
@@ -187,15 +187,12 @@ struct Engine {
         var records = listing.changed
         listing.changed = []
         while let record = records.popLast() {
-            // The id and version are taken first: a use of `record` after `values` would keep a
-            // second reference to its fields, and `values` would then copy them.
-            let (id, version) = (record.id, record.version)
-            let recordValues = (consume record).values(fields: names)
-            values[id] = recordValues
-            live.updateValue(email(side, recordValues), forKey: id)
-            versions[side]![id] = version
-            changed[side]!.insert(id)
-            if recordValues[ValueKeys.unsubscribed] != nil { unsubscribed[side]!.insert(id) }
+            let recordValues = record.values(fields: names)
+            values[record.id] = recordValues
+            live.updateValue(email(side, recordValues), forKey: record.id)
+            versions[side]![record.id] = record.version
+            changed[side]!.insert(record.id)
+            if recordValues[ValueKeys.unsubscribed] != nil { unsubscribed[side]!.insert(record.id) }
         }
         let gone = fullScan
             ? Set(stored.filter { !$0.value.deleted && !values.contains($0.key) }.keys)
