@@ -65,11 +65,19 @@ public struct ContactUpdate: Sendable, Hashable {
     public var isEmpty: Bool {
         fields.isEmpty && addSegments.values.allSatisfy(\.isEmpty) && removeSegments.values.allSatisfy(\.isEmpty)
     }
+
+    /// The first field the update sets whose value in `current` (the record as the app holds it
+    /// now) is no longer the one the update was worked out from.
+    public func conflictingField(in current: [String: [String]]) -> String? {
+        fields.keys.sorted().first { (current[$0] ?? []) != (previous[$0] ?? []) }
+    }
 }
 
 /// The outcome of one create or update.
 public enum WriteResult: Sendable, Hashable {
-    /// Written; the record as it is now stored by the app.
+    /// Written; the record as it is now stored by the app. An update merged into a record edited
+    /// in the app since `basedOn` comes back without a version: the engine then remembers what it
+    /// wrote rather than the record, so the next run reads the record again and syncs that edit.
     case written(ContactRecord)
     /// Rejected; the reason becomes a failed health entry.
     case failed(reason: String)

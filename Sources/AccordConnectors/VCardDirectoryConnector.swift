@@ -3,7 +3,8 @@ import Synchronization
 
 /// The `vcard-dir` app: a directory of `.vcf` files, one contact each, as vdirsyncer, khard and
 /// Evolution keep them. The record id is the file name; the version is size and modification
-/// time, so an unchanged file is never read. Files are read and written on every core.
+/// time, so an unchanged file is never read. Files are read and written on every core. An update
+/// of a file rewritten since the listing is merged into it like `carddav` does (see `WriteResult`).
 public struct VCardDirectoryConnector: ContactConnector {
     public let directory: String
     public let batchSize: Int
@@ -101,7 +102,8 @@ public struct VCardDirectoryConnector: ContactConnector {
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         try await concurrentMap(updates) { update in
             let path = directory + "/" + update.id
-            guard let data = FileManager.default.contents(atPath: path) else {
+            let version = try FileVersion.of(path: path)
+            guard version != nil, let data = FileManager.default.contents(atPath: path) else {
                 return .failed(reason: "'\(update.id)' no longer exists")
             }
             var card: VCard
@@ -110,10 +112,18 @@ public struct VCardDirectoryConnector: ContactConnector {
             } catch {
                 return .failed(reason: "'\(update.id)' is not a valid vCard: \(error)")
             }
+            // Edited since accord listed it: a field this update sets is left for the next run to
+            // merge; an edit of other fields is kept, and the record comes back without a version.
+            let editedSince = update.basedOn.map { $0 != version } ?? false
+            if editedSince, let field = update.conflictingField(in: VCardFields.record(card, id: update.id, version: nil).fields) {
+                return .failed(reason: "'\(field)' was edited in '\(update.id)' during the run; the next run merges it")
+            }
             VCardFields.apply(
                 update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
                 remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
-            return .written(try write(card, name: update.id))
+            var written = try write(card, name: update.id)
+            if editedSince { written.version = nil }
+            return .written(written)
         }
     }
 }

@@ -726,7 +726,12 @@ struct Engine {
             for (update, result) in zip(batch, results) {
                 switch result {
                 case .written(let record):
-                    let written = snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version)
+                    // Without a version, the app merged this update into an edit made during the
+                    // run: remembering what was written (and no version) makes the next run read
+                    // the record again and sync that edit, instead of taking it as in sync.
+                    let written = record.version == nil && update.basedOn != nil
+                        ? snapshotRecord(target, record.id, updates[record.id] ?? [:])
+                        : snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version)
                     if let counterpart = linkOf[target]![record.id], counterpartUpdates.contains(counterpart) {
                         deferredSnapshots[counterpart] = written
                     } else {

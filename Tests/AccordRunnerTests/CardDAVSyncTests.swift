@@ -1,8 +1,9 @@
-import AccordConnectors
+@testable import AccordConnectors
 import AccordPlan
 import AccordRunner
 import AccordStore
 import Foundation
+import Synchronization
 import CardDAVTestServers
 import Testing
 
@@ -181,5 +182,46 @@ enum CardDAVServer: String, CustomTestStringConvertible, Sendable, CaseIterable 
         let edited = try await run()
         #expect(!edited.unchanged && edited.counts.updated_a_to_b == 1)
         #expect(try await records(localApp)["bob@example.com"]?.fields[local.last] == ["Ray (edited)"])
+    }
+
+    /// An edit made in the address book while accord writes the same card is kept there by the
+    /// re-merge, and the next run syncs it to the other app instead of taking it as in sync.
+    @Test func anEditMadeDuringTheRunIsSyncedByTheNextRun() async throws {
+        let (bookURL, client) = try await CardDAVServer.radicale.makeAddressBook()
+        let directory = NSTemporaryDirectory() + "accord-carddav-race-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let local = LocalApp.all[0]
+        let localApp = try local.connector(directory + "/local")
+        let store = try StateStore()
+        let plan = try syncPlan(local)
+        let edited = Mutex(false)
+        func carddav(editingDuringUpdate: Bool = false) -> CardDAVConnector {
+            CardDAVConnector(url: bookURL, addressBook: nil, client: client(), batchSize: 100) { id in
+                guard editingDuringUpdate, !edited.withLock({ $0 }) else { return }
+                edited.withLock { $0 = true }
+                // Another client sets a title on the card between accord's read and its PUT.
+                let url = URL(string: id, relativeTo: bookURL)!
+                let card = try await client().send(HTTPRequest("GET", url))
+                let text = String(decoding: card.body, as: UTF8.self).replacingOccurrences(of: "END:VCARD", with: "TITLE:Director\r\nEND:VCARD")
+                let put = try await client().send(HTTPRequest("PUT", url, headers: ["Content-Type": "text/vcard"], body: Data(text.utf8)))
+                #expect(put.isSuccess)
+            }
+        }
+        let ann = try #require(created(try await localApp.create([NewContact(fields: ["email": ["ann@example.com"], local.first: ["Ann"]])])).first)
+        _ = try await Runner(plan: plan, a: carddav(), b: localApp, store: store).run()
+
+        _ = try await localApp.update([ContactUpdate(id: ann.id, fields: [local.first: ["Anna"]])])
+        let racing = try await Runner(plan: plan, a: carddav(editingDuringUpdate: true), b: localApp, store: store).run()
+        #expect(racing.counts.updated_b_to_a == 1 && edited.withLock { $0 })
+        let book = try await records(carddav())
+        #expect(book["ann@example.com"]?.fields["given_name"] == ["Anna"] && book["ann@example.com"]?.fields["title"] == ["Director"])
+
+        let next = try await Runner(plan: plan, a: carddav(), b: localApp, store: store).run()
+        #expect(next.counts.updated_a_to_b == 1)
+        #expect(try await records(localApp)["ann@example.com"]?.fields["title"] == ["Director"])
+    }
+
+    func created(_ results: [WriteResult]) -> [ContactRecord] {
+        results.compactMap { if case .written(let record) = $0 { record } else { nil } }
     }
 }

@@ -11,7 +11,8 @@ import Synchronization
 /// cards are fetched with `addressbook-multiget`, a batch per request. Creates are `PUT` with
 /// `If-None-Match: *`; updates `PUT` with `If-Match`, and an edit made on the server since the
 /// listing (an ETag that moved, or a 412) is re-fetched and re-merged once: fields accord did not
-/// change are kept, a field edited on both sides is left for the next run to merge.
+/// change are kept (and the record comes back without a version, so the next run syncs them),
+/// a field edited on both sides is left for the next run to merge.
 public final class CardDAVConnector: ContactConnector {
     public let batchSize: Int
     public let client: HTTPClient
@@ -292,8 +293,10 @@ public final class CardDAVConnector: ContactConnector {
         return try await inOrder(updates) { update in
             guard var fetched = current[update.id] else { return .failed(reason: "'\(update.id)' no longer exists in the address book") }
             for attempt in 1...2 {
-                // Edited on the server since accord listed it: merge again, keeping what accord does not change.
-                if let basedOn = update.basedOn, fetched.etag != basedOn, let field = Self.conflictingField(update, fetched.card) {
+                // Edited on the server since accord listed it: merge again, keeping what accord
+                // does not change, and return the record without a version (see `WriteResult`).
+                let editedSince = update.basedOn.map { fetched.etag != $0 } ?? false
+                if editedSince, let field = update.conflictingField(in: VCardFields.record(fetched.card, id: update.id, version: nil).fields) {
                     return .failed(reason: "'\(field)' was edited in the address book during the run; the next run merges it")
                 }
                 var card = fetched.card
@@ -302,6 +305,10 @@ public final class CardDAVConnector: ContactConnector {
                     remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
                 try await self.beforeUpdatePut?(update.id)
                 let result = try await self.put(card, id: update.id, in: book, condition: ["If-Match": fetched.etag])
+                if case .stored(var record) = result, editedSince {
+                    record.version = nil
+                    return .written(record)
+                }
                 guard case .refused(412, _) = result else { return result.writeResult }
                 if attempt == 2 { break }
                 guard let again = try await self.fetch(update.id, in: book) else {
@@ -311,13 +318,6 @@ public final class CardDAVConnector: ContactConnector {
             }
             return .failed(reason: "'\(update.id)' kept changing in the address book while accord wrote it (HTTP 412 twice)")
         }
-    }
-
-    /// The first field the update sets whose value in `card` is no longer what the update was
-    /// worked out from.
-    private static func conflictingField(_ update: ContactUpdate, _ card: VCard) -> String? {
-        let now = VCardFields.record(card, id: update.id, version: nil).fields
-        return update.fields.keys.sorted().first { (now[$0] ?? []) != (update.previous[$0] ?? []) }
     }
 
     private enum PutResult {

@@ -1,0 +1,54 @@
+@testable import AccordConnectors
+import Foundation
+import Testing
+
+/// `vcard-dir` against a file edited by someone else between accord's listing and its update.
+@Suite struct VCardDirectoryTests {
+    /// A folder with one card, the connector, and the card as listed; then the card's title is
+    /// edited outside accord.
+    func cardEditedAfterListing() async throws -> (VCardDirectoryConnector, ContactRecord, String) {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/dana.vcf"
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:dana\r\nFN:Dana Scully\r\nN:Scully;Dana;;;\r\nEMAIL:dana@example.com\r\nTITLE:Agent\r\nEND:VCARD\r\n"
+        try card.write(toFile: path, atomically: true, encoding: .utf8)
+        let connector = VCardDirectoryConnector(directory: directory)
+        let listed = try #require(try await connector.list(since: .full).changed.first)
+        // Another program rewrites the file (a different size, so the version moves for sure).
+        try card.replacingOccurrences(of: "TITLE:Agent", with: "TITLE:Director").write(toFile: path, atomically: true, encoding: .utf8)
+        return (connector, listed, directory)
+    }
+
+    @Test func anEditOfAnotherFieldIsKeptAndTheRecordComesBackWithoutAVersion() async throws {
+        let (connector, listed, directory) = try await cardEditedAfterListing()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await connector.update([
+            ContactUpdate(id: listed.id, fields: ["given_name": ["Dana K."]], basedOn: listed.version, previous: ["given_name": ["Dana"]])
+        ])
+        guard case .written(let record) = try #require(result.first) else { Issue.record("\(result)"); return }
+        #expect(record.version == nil && record.fields["title"] == ["Director"] && record.fields["given_name"] == ["Dana K."])
+        let text = try String(contentsOfFile: directory + "/" + listed.id, encoding: .utf8)
+        #expect(text.contains("TITLE:Director") && text.contains("N:Scully;Dana K.;;;"))
+    }
+
+    @Test func anEditOfTheSameFieldIsNotOverwritten() async throws {
+        let (connector, listed, directory) = try await cardEditedAfterListing()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await connector.update([
+            ContactUpdate(id: listed.id, fields: ["title": ["Special Agent"]], basedOn: listed.version, previous: ["title": ["Agent"]])
+        ])
+        #expect(result == [.failed(reason: "'title' was edited in 'dana.vcf' during the run; the next run merges it")])
+        #expect(try String(contentsOfFile: directory + "/" + listed.id, encoding: .utf8).contains("TITLE:Director"))
+    }
+
+    @Test func anUpdateOfAnUneditedCardKeepsItsVersion() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let connector = VCardDirectoryConnector(directory: directory)
+        guard case .written(let created) = try #require(try await connector.create([NewContact(fields: ["email": ["ann@example.com"]])]).first) else { return }
+        let result = try await connector.update([ContactUpdate(id: created.id, fields: ["title": ["CTO"]], basedOn: created.version, previous: [:])])
+        guard case .written(let record) = try #require(result.first) else { Issue.record("\(result)"); return }
+        #expect(record.version != nil && record.version != created.version)
+    }
+}
