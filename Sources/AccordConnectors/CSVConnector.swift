@@ -86,6 +86,12 @@ public struct CSVConnector: ContactConnector {
         return Listing(changed: changed, deleted: deleted, cursor: version)
     }
 
+    /// Whether the file still has the size and modification time the last listing saw (one
+    /// `stat`): accord's own writes after that listing move them too.
+    public func isUnchanged(since cursor: String) async throws -> Bool {
+        try FileVersion.of(path: path) == cursor
+    }
+
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try modify { table in
             contacts.map { contact in

@@ -115,4 +115,24 @@ import Testing
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text == "id,email,first_name,tags\r\nemail:ann@example.com,Ann@Example.com,Anna,\r\n")
     }
+
+    /// The file's size and modification time, the listing's cursor, tell a run nothing changed;
+    /// accord's own write and an outside edit each move them.
+    @Test func theFileVersionTellsWhetherAnythingChanged() async throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/c.csv"
+        try "id,email,first_name,tags\r\nann,ann@example.com,Ann,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let connector = CSVConnector(path: path)
+        let first = try #require(try await connector.list(since: .full).cursor)
+        #expect(try await connector.isUnchanged(since: first))
+        _ = try await connector.update([ContactUpdate(id: "ann", fields: ["first_name": ["Anna"]])])
+        #expect(try await connector.isUnchanged(since: first) == false)
+        let second = try #require(try await connector.list(since: .full).cursor)
+        #expect(try await connector.isUnchanged(since: second))
+        try "id,email,first_name,tags\r\nann,ann@example.com,Annabel,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try await connector.isUnchanged(since: second) == false)
+    }
 }
+
