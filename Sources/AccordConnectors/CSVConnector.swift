@@ -3,7 +3,8 @@ import Foundation
 /// The `csv` app: one CSV file, one contact per row, the header naming the fields, a `tags`
 /// column (names separated by `;`) and an id column (`id` unless the `id_column` setting says
 /// otherwise). Rows without an id get `email:<address>` (or `row:<line>`), written into the id
-/// column the next time accord writes the file.
+/// column the next time accord writes the file. An update of a row edited since the listing is
+/// merged into it like `carddav` does (see `WriteResult`).
 public struct CSVConnector: ContactConnector {
     public let path: String
     public let idColumn: String
@@ -93,7 +94,7 @@ public struct CSVConnector: ContactConnector {
     }
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
-        try modify { table in
+        try modify { table, _ in
             contacts.map { contact in
                 var values = Array(repeating: "", count: table.header.count)
                 let id = UUID().uuidString.lowercased()
@@ -101,19 +102,25 @@ public struct CSVConnector: ContactConnector {
                 fields[idColumn] = [id]
                 Self.set(fields, segments: contact.segments, into: &values, table: &table)
                 table.rows.append((line: table.rows.count + 2, values: values))
-                return id
+                return .written(id: id, editedSince: false)
             }
         }
     }
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
-        try modify { table in
+        try modify { table, versions in
             updates.map { update in
                 guard let index = table.rows.firstIndex(where: { id(of: $0.values, in: table, line: $0.line) == update.id }) else {
-                    return nil
+                    return .failed(reason: "the row no longer exists")
                 }
                 var values = table.rows[index].values
                 let current = record(values, in: table, line: table.rows[index].line)
+                // Edited since accord listed it: a field this update sets is left for the next run
+                // to merge; an edit of other fields is kept, and the row comes back without a version.
+                let editedSince = update.basedOn.map { $0 != versions[update.id] } ?? false
+                if editedSince, let field = update.conflictingField(in: current.fields) {
+                    return .failed(reason: "'\(field)' was edited in the row of '\(update.id)' during the run; the next run merges it")
+                }
                 var segments = current.segments
                 for (kind, names) in update.addSegments { segments[kind, default: []].formUnion(names) }
                 for (kind, names) in update.removeSegments { segments[kind]?.subtract(names) }
@@ -121,31 +128,46 @@ public struct CSVConnector: ContactConnector {
                 fields[idColumn] = [update.id]
                 Self.set(fields, segments: segments, into: &values, table: &table)
                 table.rows[index].values = values
-                return update.id
+                return .written(id: update.id, editedSince: editedSince)
             }
         }
     }
 
+    /// What `modify`'s change did to one row.
+    private enum RowChange {
+        case written(id: String, editedSince: Bool)
+        case failed(reason: String)
+    }
+
     /// Loads the table, changes it, writes it back atomically once, and returns each written
-    /// record (or a failure for a missing id).
-    private func modify(_ change: (inout CSVTable) -> [String?]) throws -> [WriteResult] {
+    /// record (without a version when it was edited since the update's listing). The change is
+    /// given each row's version as the file holds it, before accord fills in ids or adds columns.
+    private func modify(_ change: (inout CSVTable, _ versions: [String: String]) -> [RowChange]) throws -> [WriteResult] {
         var table = try load()
+        var versions: [String: String] = [:]
+        for row in table.rows { versions[id(of: row.values, in: table, line: row.line)] = Self.hash(row.values) }
         // Persist derived ids so they stay stable.
         if let idIndex = table.header.firstIndex(of: idColumn) {
             for index in table.rows.indices where table.rows[index].values[idIndex].isEmpty {
                 table.rows[index].values[idIndex] = id(of: table.rows[index].values, in: table, line: table.rows[index].line)
             }
         }
-        let ids = change(&table)
+        let changes = change(&table, versions)
         try AtomicFile.write(table.serialized(), to: path)
         var byID: [String: ContactRecord] = [:]
         for row in table.rows {
             let record = record(row.values, in: table, line: row.line)
             byID[record.id] = record
         }
-        return ids.map { id in
-            guard let id, let record = byID[id] else { return .failed(reason: "the row no longer exists") }
-            return .written(record)
+        return changes.map { change in
+            switch change {
+            case .failed(let reason):
+                return .failed(reason: reason)
+            case .written(let id, let editedSince):
+                guard var record = byID[id] else { return .failed(reason: "the row no longer exists") }
+                if editedSince { record.version = nil }
+                return .written(record)
+            }
         }
     }
 

@@ -134,5 +134,30 @@ import Testing
         try "id,email,first_name,tags\r\nann,ann@example.com,Annabel,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try await connector.isUnchanged(since: second) == false)
     }
+
+    /// A row edited by someone else between accord's listing and its update: another column's
+    /// edit is kept and the row comes back without a version; the same column is not overwritten.
+    @Test func aRowEditedSinceTheListingIsMergedOrLeftForTheNextRun() async throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/c.csv"
+        try "id,email,first_name,company,tags\r\nann,ann@example.com,Ann,Acme,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let connector = CSVConnector(path: path)
+        let listed = try #require(try await connector.list(since: .full).changed.first)
+        try "id,email,first_name,company,tags\r\nann,ann@example.com,Ann,Initech,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+
+        let merged = try await connector.update([
+            ContactUpdate(id: "ann", fields: ["first_name": ["Anna"]], basedOn: listed.version, previous: ["first_name": ["Ann"]])
+        ])
+        guard case .written(let record) = try #require(merged.first) else { Issue.record("\(merged)"); return }
+        #expect(record.version == nil && record.fields["company"] == ["Initech"] && record.fields["first_name"] == ["Anna"])
+
+        let refused = try await connector.update([
+            ContactUpdate(id: "ann", fields: ["company": ["Acme Corp"]], basedOn: listed.version, previous: ["company": ["Acme"]])
+        ])
+        #expect(refused == [.failed(reason: "'company' was edited in the row of 'ann' during the run; the next run merges it")])
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "id,email,first_name,company,tags\r\nann,ann@example.com,Anna,Initech,\r\n")
+    }
 }
 
