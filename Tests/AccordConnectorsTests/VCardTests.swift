@@ -102,13 +102,18 @@ import Testing
         }
     }
 
-    @Test func rowsWithoutIdGetStableIdsWrittenBack() async throws {
+    /// A csv file holding `text`, in a folder of its own (removed by the caller).
+    func csvFile(_ text: String) throws -> (connector: CSVConnector, path: String, directory: String) {
         let directory = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/c.csv"
-        try "id,email,first_name,tags\n,Ann@Example.com,Ann,\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let connector = CSVConnector(path: path)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return (CSVConnector(path: path), path, directory)
+    }
+
+    @Test func rowsWithoutIdGetStableIdsWrittenBack() async throws {
+        let (connector, path, directory) = try csvFile("id,email,first_name,tags\n,Ann@Example.com,Ann,\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let listing = try await connector.list(since: .full)
         #expect(listing.changed.map(\.id) == ["email:ann@example.com"])
         _ = try await connector.update([ContactUpdate(id: "email:ann@example.com", fields: ["first_name": ["Anna"]])])
@@ -119,12 +124,8 @@ import Testing
     /// The file's size and modification time, the listing's cursor, tell a run nothing changed;
     /// accord's own write and an outside edit each move them.
     @Test func theFileVersionTellsWhetherAnythingChanged() async throws {
-        let directory = temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let (connector, path, directory) = try csvFile("id,email,first_name,tags\r\nann,ann@example.com,Ann,\r\n")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/c.csv"
-        try "id,email,first_name,tags\r\nann,ann@example.com,Ann,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let connector = CSVConnector(path: path)
         let first = try #require(try await connector.list(since: .full).cursor)
         #expect(try await connector.isUnchanged(since: first))
         _ = try await connector.update([ContactUpdate(id: "ann", fields: ["first_name": ["Anna"]])])
@@ -138,12 +139,8 @@ import Testing
     /// A row edited by someone else between accord's listing and its update: another column's
     /// edit is kept and the row comes back without a version; the same column is not overwritten.
     @Test func aRowEditedSinceTheListingIsMergedOrLeftForTheNextRun() async throws {
-        let directory = temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let (connector, path, directory) = try csvFile("id,email,first_name,company,tags\r\nann,ann@example.com,Ann,Acme,\r\n")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/c.csv"
-        try "id,email,first_name,company,tags\r\nann,ann@example.com,Ann,Acme,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let connector = CSVConnector(path: path)
         let listed = try #require(try await connector.list(since: .full).changed.first)
         try "id,email,first_name,company,tags\r\nann,ann@example.com,Ann,Initech,\r\n".write(toFile: path, atomically: true, encoding: .utf8)
 
