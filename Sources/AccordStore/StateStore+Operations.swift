@@ -197,8 +197,10 @@ extension StateStore {
                 }
             }
             let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)")
+            // Converted once: GRDB formats a `Date` each time it is bound.
+            let createdAt = date.databaseValue
             for link in changes.links {
-                try insertLink.execute(arguments: [connection, link.a, link.b, date])
+                try insertLink.execute(arguments: [connection, link.a, link.b, createdAt])
             }
             let deleteHealth = try db.cachedStatement(sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?")
             for cleared in changes.clearedHealth {
@@ -235,9 +237,10 @@ extension StateStore {
         // One statement per 150 intents: a first run journals every contact it creates.
         try writer.write { db in
             var ids: [Int64] = []
+            let createdAt = date.databaseValue
             for chunk in intents.chunks(of: 150) {
                 var arguments = StatementArguments()
-                for intent in chunk { arguments += [connection, intent.way, intent.sourceID, intent.email, date] }
+                for intent in chunk { arguments += [connection, intent.way, intent.sourceID, intent.email, createdAt] }
                 ids += try Int64.fetchAll(
                     db,
                     sql: "INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES "
