@@ -21,7 +21,7 @@ final class CurlTransport: @unchecked Sendable {
         accord_curl_share_free(share)
     }
 
-    /// The response, or a `URLError` when no response came (refused, timed out, lost, TLS).
+    /// The response, or a `TransportFailure` when none came.
     func send(_ request: HTTPRequest, extraHeaders: [String: String], timeout: Double) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { continuation in
             // A thread of its own: the transfer blocks it in poll(), never a Swift concurrency thread.
@@ -51,8 +51,8 @@ final class CurlTransport: @unchecked Sendable {
             }
         }
         guard response.curl_code == 0 else {
-            let message = withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            throw URLError(Self.errorCode(Int(response.curl_code), errno: Int32(response.os_errno)), userInfo: [NSLocalizedDescriptionKey: message])
+            let detail = withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw TransportFailure(reason: .init(curlCode: Int(response.curl_code), errno: Int32(response.os_errno)), detail: detail)
         }
         let headerText = String(decoding: UnsafeRawBufferPointer(start: response.headers.bytes, count: response.headers.length), as: UTF8.self)
         let body = response.body.length == 0 ? Data() : Data(bytes: response.body.bytes, count: response.body.length)
@@ -71,19 +71,29 @@ final class CurlTransport: @unchecked Sendable {
         }
         return headers
     }
+}
 
-    /// The `URLError` code for a libcurl error (see libcurl-errors(3)).
-    static func errorCode(_ curlCode: Int, errno: Int32) -> URLError.Code {
-        switch curlCode {
-        case 6: .cannotFindHost  // COULDNT_RESOLVE_HOST
-        case 7: errno == ETIMEDOUT ? .timedOut : .cannotConnectToHost  // COULDNT_CONNECT
-        case 28: .timedOut  // OPERATION_TIMEDOUT
-        case 52, 55, 56: .networkConnectionLost  // GOT_NOTHING, SEND_ERROR, RECV_ERROR
-        case 35, 53, 54, 58, 59, 64, 66, 80, 83, 90, 91: .secureConnectionFailed  // TLS handshake and setup
-        case 60, 77: .serverCertificateUntrusted  // PEER_FAILED_VERIFICATION, SSL_CACERT_BADFILE
-        default: .unknown
+/// Why a request got no response.
+struct TransportFailure: Error {
+    enum Reason {
+        case refused, timedOut, connectionLost, unknownHost, tls, other
+
+        /// The reason of a libcurl error (see libcurl-errors(3)).
+        init(curlCode: Int, errno: Int32) {
+            switch curlCode {
+            case 6: self = .unknownHost  // COULDNT_RESOLVE_HOST
+            case 7: self = errno == ETIMEDOUT ? .timedOut : .refused  // COULDNT_CONNECT
+            case 28: self = .timedOut  // OPERATION_TIMEDOUT
+            case 52, 55, 56: self = .connectionLost  // GOT_NOTHING, SEND_ERROR, RECV_ERROR
+            case 35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 83, 90, 91: self = .tls  // handshake, certificates, setup
+            default: self = .other
+            }
         }
     }
+
+    var reason: Reason
+    /// libcurl's own words.
+    var detail: String
 }
 
 /// Calls `body` with a C array of C strings that live for the duration of the call.

@@ -80,11 +80,11 @@ public final class HTTPClient: Sendable {
     private func sendWithRetries(_ request: HTTPRequest) async throws -> HTTPResponse {
         var attempt = 1
         while true {
-            let outcome: Result<HTTPResponse, URLError>
+            let outcome: Result<HTTPResponse, TransportFailure>
             do {
                 outcome = .success(try await limiter.run { try await self.sendOnce(request) })
-            } catch let error as URLError {
-                outcome = .failure(error)
+            } catch let failure as TransportFailure {
+                outcome = .failure(failure)
             }
             let retryable: Bool
             var wait = configuration.backoff * Double(1 << min(attempt - 1, 16)) * Double.random(in: 0.5...1.0)
@@ -104,7 +104,7 @@ public final class HTTPClient: Sendable {
                 }
                 if !retryable || attempt >= configuration.attempts { throw failure(for: response, request: request, attempts: attempt) }
             case .failure(let error):
-                retryable = request.isIdempotent && error.code != .cancelled
+                retryable = request.isIdempotent
                 if !retryable || attempt >= configuration.attempts { throw failure(for: error, request: request, attempts: attempt) }
             }
             logger.debug("retrying \(redacted(request.summary)) in \(wait) (attempt \(attempt + 1) of \(configuration.attempts))")
@@ -156,20 +156,16 @@ public final class HTTPClient: Sendable {
         return AppFailure(code, app: app, request: redacted(request.summary), message, serverSaid: redacted(AppFailure.quote(response.body)))
     }
 
-    private func failure(for error: URLError, request: HTTPRequest, attempts: Int) -> AppFailure {
-        let what: String
-        switch error.code {
-        case .timedOut: what = "no answer within \(Int(configuration.timeout)) s"
-        case .cannotConnectToHost: what = "connection refused"
-        case .networkConnectionLost: what = "the connection was lost"
-        case .cannotFindHost, .dnsLookupFailed: what = "the host name does not resolve"
-        case .notConnectedToInternet: what = "no network"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-             .serverCertificateHasUnknownRoot:
-            what = "the TLS connection failed (certificate or protocol)"
-        default: what = "network error \(error.code.rawValue)"
+    private func failure(for error: TransportFailure, request: HTTPRequest, attempts: Int) -> AppFailure {
+        let what = switch error.reason {
+        case .timedOut: "no answer within \(Int(configuration.timeout)) s"
+        case .refused: "connection refused"
+        case .connectionLost: "the connection was lost"
+        case .unknownHost: "the host name does not resolve"
+        case .tls: "the TLS connection failed (certificate or protocol): \(error.detail)"
+        case .other: "network error: \(error.detail)"
         }
-        let code = error.code == .timedOut ? DiagnosticCatalog.requestTimedOut : DiagnosticCatalog.appUnreachable
+        let code = error.reason == .timedOut ? DiagnosticCatalog.requestTimedOut : DiagnosticCatalog.appUnreachable
         return AppFailure(code, app: app, request: redacted(request.summary), attempts > 1 ? "\(what), \(attempts) attempts" : what)
     }
 }
