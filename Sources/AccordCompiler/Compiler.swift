@@ -71,10 +71,15 @@ public struct Compiler: Sendable {
     /// Compiles one connection file, loading only the app schemas it names (all of them when it
     /// cannot be parsed or names an app no schema file declares plainly).
     public static func compile(path: String, schemasDirectory: String) -> (plan: SyncPlan?, unit: Unit, compiler: Compiler) {
-        let source = try? FileDiscovery.read(path).get()
-        let apps = source.flatMap { ConnectionParser.parse($0).syntax }.map { Set($0.apps.compactMap(\.app?.value)) }
-        let compiler = Compiler(schemasDirectory: schemasDirectory, apps: apps)
-        let (plan, unit) = compiler.compile(path: path)
+        guard let source = try? FileDiscovery.read(path).get() else {
+            let compiler = Compiler(schemasDirectory: schemasDirectory)
+            let (plan, unit) = compiler.compile(path: path)
+            return (plan, unit, compiler)
+        }
+        // The file is read and parsed once: first for the apps it names, then checked.
+        let parsed = ConnectionParser.parse(source)
+        let compiler = Compiler(schemasDirectory: schemasDirectory, apps: parsed.syntax.map { Set($0.apps.compactMap(\.app?.value)) })
+        let (plan, unit) = compiler.planned(compiler.check(source, parsed: parsed))
         return (plan, unit, compiler)
     }
 
@@ -100,7 +105,10 @@ public struct Compiler: Sendable {
 
     /// Parses and checks one connection file's text.
     public func check(_ source: SourceFile) -> Unit {
-        let parsed = ConnectionParser.parse(source)
+        check(source, parsed: ConnectionParser.parse(source))
+    }
+
+    private func check(_ source: SourceFile, parsed: ConnectionParser.Result) -> Unit {
         guard let syntax = parsed.syntax else {
             return Unit(source: source, syntax: nil, checked: nil, diagnostics: parsed.diagnostics)
         }
@@ -155,7 +163,12 @@ public struct Compiler: Sendable {
 
     /// Compiles one connection file into a plan; the plan is `nil` when there are errors.
     public func compile(path: String) -> (plan: SyncPlan?, unit: Unit) {
-        var unit = check(path: path)
+        planned(check(path: path))
+    }
+
+    /// A checked unit's plan, with the schema files' problems in front of its own.
+    private func planned(_ checked: Unit) -> (plan: SyncPlan?, unit: Unit) {
+        var unit = checked
         unit.diagnostics = schemaDiagnostics + unit.diagnostics
         return (unit.checked.map(Planner.plan), unit)
     }
