@@ -55,4 +55,18 @@ enum FileVersion {
         }
         return of(info)
     }
+
+    /// A file's contents and their version, from one open file (the version is that of what was
+    /// read, whatever happens to the path meanwhile); `nil` when the file does not exist.
+    static func read(path: String) throws -> (data: Data, version: String)? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw ConnectorError("cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw ConnectorError("cannot stat '\(path)': \(String(cString: strerror(errno)))") }
+        return (try handle.readToEnd() ?? Data(), of(info))
+    }
 }

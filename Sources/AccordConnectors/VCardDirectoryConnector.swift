@@ -101,9 +101,7 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         try await concurrentMap(updates) { update in
-            let path = directory + "/" + update.id
-            let version = try FileVersion.of(path: path)
-            guard version != nil, let data = FileManager.default.contents(atPath: path) else {
+            guard let (data, version) = try FileVersion.read(path: directory + "/" + update.id) else {
                 return .failed(reason: "'\(update.id)' no longer exists")
             }
             var card: VCard
