@@ -583,8 +583,8 @@ struct Engine {
         }
         for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
             let batch = Array(creates[start..<min(start + connector.batchSize, creates.count)])
-            let sourceValues = batch.map { current[source]![$0.sourceID] ?? [:] }
-            let batchValues = zip(batch, sourceValues).map { createdValues($0, from: $1) }
+            let sourceValues = batch.map { current[source]![$0.sourceID] }
+            let batchValues = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? [:]) }
             if options.reportsChanges { changes += zip(batch, batchValues).map(Self.change(creating:_:)) }
             let intentIDs = try store.recordIntents(
                 batch.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
@@ -609,7 +609,7 @@ struct Engine {
                     evaluateRules(ofLinked: record.id, values: values, side: target)
                     // The source is linked now: its rules are stored as they match a linked record,
                     // so later runs need not evaluate its unchanged values again.
-                    if current[source]!.contains(create.sourceID) {
+                    if let sourceValues {
                         evaluateRules(ofLinked: create.sourceID, values: sourceValues, side: source)
                     }
                     state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
@@ -656,9 +656,9 @@ struct Engine {
     }
 
     /// Whether the rules a record created this run matches have actions for its source (whose
-    /// values are `sourceValues`).
-    private func hasPendingActions(ofCreated id: String, on side: StoredSide, sourceValues: Values) -> Bool {
-        guard let sourceID = linkOf[side]![id], current[Self.other(side)]!.contains(sourceID) else { return false }
+    /// values are `sourceValues`; none when the source is not among the records looked at).
+    private func hasPendingActions(ofCreated id: String, on side: StoredSide, sourceValues: Values?) -> Bool {
+        guard let sourceValues else { return false }
         var desired = sourceValues
         applyActions(way: Self.way(from: side), sourceID: id, target: &desired)
         return desired != sourceValues
