@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Writes a file atomically: a temporary file in the same directory, then a rename over the
 /// target, so a reader (or a crash) sees the old file or the new one, never a part. No fsync: like
@@ -8,9 +9,12 @@ enum AtomicFile {
     ///   no second lookup by path is needed (a rename keeps size and modification time).
     @discardableResult
     static func write(_ text: String, to path: String) throws -> String {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        var temporary = temporaryPath(for: path)
+        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        while descriptor < 0 && errno == EEXIST {  // left by a crashed process that had our pid
+            temporary = temporaryPath(for: path)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
         guard descriptor >= 0 else { throw ConnectorError("cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
         var bytes = Array(text.utf8)
         let written = bytes.withUnsafeMutableBytes { buffer in
@@ -36,6 +40,18 @@ enum AtomicFile {
             throw ConnectorError("cannot replace '\(path)': \(error)")
         }
         return FileVersion.of(info)
+    }
+
+    private static let writes = Atomic<Int>(0)
+    private static let processID = getpid()
+
+    /// `.NAME.PID-N.tmp` next to `path`: unique within this process by its counter and among
+    /// running processes by the pid (a UUID per write showed in a first run's profile).
+    private static func temporaryPath(for path: String) -> String {
+        let number = writes.add(1, ordering: .relaxed).newValue
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return ".\(path).\(processID)-\(number).tmp" }
+        let name = path[path.utf8.index(after: slash)...]
+        return "\(path[...slash]).\(name).\(processID)-\(number).tmp"
     }
 }
 

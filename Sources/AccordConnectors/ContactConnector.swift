@@ -24,6 +24,12 @@ public struct ContactRecord: Sendable, Hashable {
         self.segments = segments
         self.unsubscribed = unsubscribed
     }
+
+    /// A record whose fields stay a dictionary (`PackedFields(unpacked:)`): for write results.
+    public init(id: String, version: String?, unpackedFields fields: [String: [String]], segments: [String: Set<String>] = [:]) {
+        self.init(id: id, version: version, segments: segments)
+        self.packedFields = PackedFields(unpacked: fields)
+    }
 }
 
 /// A record to create.

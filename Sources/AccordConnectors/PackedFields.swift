@@ -43,6 +43,12 @@ public struct PackedFields: Sendable, Hashable {
         storage = .packed(String(decoding: bytes, as: UTF8.self))
     }
 
+    /// The fields kept as a dictionary: for a record that is read once and dropped (a write's
+    /// result), packing costs more than it saves.
+    public init(unpacked fields: [String: [String]]) {
+        storage = .dictionary(fields)
+    }
+
     /// Appends the UTF-8 of `text`; false when it holds a separator.
     private static func append(_ text: String, to bytes: inout [UInt8]) -> Bool {
         for byte in text.utf8 {

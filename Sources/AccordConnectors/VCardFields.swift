@@ -29,7 +29,9 @@ enum VCardFields {
     static let tagSegment = "tag"
 
     /// The record a card describes.
-    static func record(_ card: VCard, id: String, version: String?) -> ContactRecord {
+    /// - Parameter packed: whether the fields are packed (`PackedFields`), for a record that is
+    ///   kept a while, like a listing's.
+    static func record(_ card: VCard, id: String, version: String?, packed: Bool = true) -> ContactRecord {
         var fields: [String: [String]] = [:]
         for (field, target) in table {
             let values = read(target, from: card)
@@ -42,7 +44,10 @@ enum VCardFields {
                 if !name.isEmpty { tags.insert(name) }
             }
         }
-        return ContactRecord(id: id, version: version, fields: fields, segments: tags.isEmpty ? [:] : [tagSegment: tags])
+        let segments = tags.isEmpty ? [:] : [tagSegment: tags]
+        return packed
+            ? ContactRecord(id: id, version: version, fields: fields, segments: segments)
+            : ContactRecord(id: id, version: version, unpackedFields: fields, segments: segments)
     }
 
     /// Without surrounding white space; skips Foundation when the ends are plain ASCII.

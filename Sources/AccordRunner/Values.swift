@@ -152,7 +152,7 @@ struct PackedValues: Sequence {
 
     subscript(id: String) -> Values? {
         get { packed[id]?.dictionary }
-        set { packed[id] = newValue.map(PackedFields.init) }
+        set { packed[id] = newValue.map { PackedFields($0) } }
     }
 
     func contains(_ id: String) -> Bool { packed.index(forKey: id) != nil }

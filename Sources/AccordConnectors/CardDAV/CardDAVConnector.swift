@@ -281,7 +281,7 @@ public final class CardDAVConnector: ContactConnector {
             if case .refused(let status, _) = result, status == 412, let existing = try await self.fetch(id, in: book),
                existing.card.properties.first(where: { $0.name == "UID" })?.value == uid {
                 // An earlier attempt of this very PUT went through (its answer was lost): it is ours.
-                return .written(VCardFields.record(existing.card, id: id, version: existing.etag))
+                return .written(VCardFields.record(existing.card, id: id, version: existing.etag, packed: false))
             }
             return result.writeResult
         }
@@ -296,7 +296,7 @@ public final class CardDAVConnector: ContactConnector {
                 // Edited on the server since accord listed it: merge again, keeping what accord
                 // does not change, and return the record without a version (see `WriteResult`).
                 let editedSince = update.basedOn.map { fetched.etag != $0 } ?? false
-                if editedSince, let field = update.conflictingField(in: VCardFields.record(fetched.card, id: update.id, version: nil).fields) {
+                if editedSince, let field = update.conflictingField(in: VCardFields.record(fetched.card, id: update.id, version: nil, packed: false).fields) {
                     return .failed(reason: "'\(field)' was edited in the address book during the run; the next run merges it")
                 }
                 var card = fetched.card
@@ -347,9 +347,9 @@ public final class CardDAVConnector: ContactConnector {
                 guard let stored = try await fetch(id, in: book) else {
                     throw AppFailure(DiagnosticCatalog.unexpectedResponse, app: client.app, request: request.summary, "the card vanished right after it was written")
                 }
-                return .stored(VCardFields.record(stored.card, id: id, version: stored.etag))
+                return .stored(VCardFields.record(stored.card, id: id, version: stored.etag, packed: false))
             }
-            return .stored(VCardFields.record(card, id: id, version: etag))
+            return .stored(VCardFields.record(card, id: id, version: etag, packed: false))
         case 401, 407:
             throw client.failure(for: response, request: request)
         case 403 where !String(decoding: response.body, as: UTF8.self).contains("error"):
