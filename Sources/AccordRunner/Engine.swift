@@ -581,61 +581,89 @@ struct Engine {
             }
             return
         }
-        for start in stride(from: 0, to: creates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
-            let batch = Array(creates[start..<min(start + connector.batchSize, creates.count)])
-            let sourceValues = batch.map { current[source]![$0.sourceID] }
-            let batchValues = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? [:]) }
-            if options.reportsChanges { changes += zip(batch, batchValues).map(Self.change(creating:_:)) }
-            let intentIDs = try store.recordIntents(
-                batch.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
-            Failpoint.hit("before-create")
-            let results = try await write(target) {
-                try await connector.create(batchValues.map { values in
-                    let change = contactChange(values)
-                    return NewContact(fields: change.fields, segments: change.segments)
-                })
-            }
-            Failpoint.hit("after-create")
-            var state = StateChanges()
-            state.removedIntents = intentIDs
-            for ((create, result), sourceValues) in zip(zip(batch, results), sourceValues) {
-                switch result {
-                case .written(let record):
-                    let link = target == .b ? RecordLink(a: create.sourceID, b: record.id) : RecordLink(a: record.id, b: create.sourceID)
-                    state.links.append(link)
-                    linkOf[source]![create.sourceID] = record.id
-                    linkOf[target]![record.id] = create.sourceID
-                    let values = record.values(fields: fieldNames(target))
-                    evaluateRules(ofLinked: record.id, values: values, side: target)
-                    // The source is linked now: its rules are stored as they match a linked record,
-                    // so later runs need not evaluate its unchanged values again.
-                    if let sourceValues {
-                        evaluateRules(ofLinked: create.sourceID, values: sourceValues, side: source)
-                    }
-                    state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
-                    stored[target]!.insert(record.id)
-                    // The source's snapshot says "in sync"; when the new record's rules still have
-                    // actions to apply to it, the update that applies them stores it instead.
-                    if !hasPendingActions(ofCreated: record.id, on: target, sourceValues: sourceValues) {
-                        state.records[source, default: []].append(snapshotRecord(source, create.sourceID, sourceValues))
-                        stored[source]!.insert(create.sourceID)
-                    }
-                    if failedBefore[source]!.contains(create.sourceID) || excludedBefore[source]!.contains(create.sourceID) {
-                        state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
-                    }
-                    created.append((target, record.id, create.sourceID))
-                    if target == .b { counts.created_a_to_b += 1 } else { counts.created_b_to_a += 1 }
-                case .failed(let reason):
-                    counts.failed += 1
-                    let entry = HealthEntry(side: source, recordID: create.sourceID, kind: .failed, reason: reason, detail: "create in app '\(app(target).app)'", email: create.email)
-                    state.health.append(entry)
-                    health.append(entry)
+        // Every create of the run is journaled before the first is sent, in one transaction, so
+        // that a batch's state can be committed while the next batch is written: on 2 cores
+        // the commit takes the core that building the next batch leaves idle.
+        let intentIDs = try store.recordIntents(
+            creates.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
+        let batchSize = max(connector.batchSize, 1)
+        var sent = 0
+        try await withThrowingTaskGroup(of: Void.self) { commits in
+            for start in stride(from: 0, to: creates.count, by: batchSize) where !options.shouldStop() {
+                let end = min(start + batchSize, creates.count)
+                let batch = Array(creates[start..<end])
+                let sourceValues = batch.map { current[source]![$0.sourceID] }
+                let batchValues = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? [:]) }
+                if options.reportsChanges { changes += zip(batch, batchValues).map(Self.change(creating:_:)) }
+                Failpoint.hit("before-create")
+                sent = end
+                let results = try await write(target) {
+                    try await connector.create(batchValues.map { values in
+                        let change = contactChange(values)
+                        return NewContact(fields: change.fields, segments: change.segments)
+                    })
                 }
+                Failpoint.hit("after-create")
+                var state = recordCreated(batch, results: results, sourceValues: sourceValues, target: target)
+                state.removedIntents = Array(intentIDs[start..<end])
+                // One commit at a time, in order.
+                try await commits.next()
+                commits.addTask { [store, connection = plan.connection, state] in
+                    try store.apply(state, connection: connection)
+                    Failpoint.hit("after-create-commit")
+                }
+                report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
             }
-            try store.apply(state, connection: plan.connection)
-            Failpoint.hit("after-create-commit")
-            report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
+            try await commits.waitForAll()
         }
+        // Stopped early: the creates never sent are not pending.
+        if sent < creates.count {
+            var state = StateChanges()
+            state.removedIntents = Array(intentIDs[sent...])
+            try store.apply(state, connection: plan.connection)
+        }
+    }
+
+    /// Takes in the results of a batch of creates: links, rules, counts and health entries, and
+    /// the state changes that record them.
+    private mutating func recordCreated(_ batch: [Create], results: [WriteResult], sourceValues: [Values?], target: StoredSide) -> StateChanges {
+        let source = Self.other(target)
+        var state = StateChanges()
+        for ((create, result), sourceValues) in zip(zip(batch, results), sourceValues) {
+            switch result {
+            case .written(let record):
+                let link = target == .b ? RecordLink(a: create.sourceID, b: record.id) : RecordLink(a: record.id, b: create.sourceID)
+                state.links.append(link)
+                linkOf[source]![create.sourceID] = record.id
+                linkOf[target]![record.id] = create.sourceID
+                let values = record.values(fields: fieldNames(target))
+                evaluateRules(ofLinked: record.id, values: values, side: target)
+                // The source is linked now: its rules are stored as they match a linked record,
+                // so later runs need not evaluate its unchanged values again.
+                if let sourceValues {
+                    evaluateRules(ofLinked: create.sourceID, values: sourceValues, side: source)
+                }
+                state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
+                stored[target]!.insert(record.id)
+                // The source's snapshot says "in sync"; when the new record's rules still have
+                // actions to apply to it, the update that applies them stores it instead.
+                if !hasPendingActions(ofCreated: record.id, on: target, sourceValues: sourceValues) {
+                    state.records[source, default: []].append(snapshotRecord(source, create.sourceID, sourceValues))
+                    stored[source]!.insert(create.sourceID)
+                }
+                if failedBefore[source]!.contains(create.sourceID) || excludedBefore[source]!.contains(create.sourceID) {
+                    state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
+                }
+                created.append((target, record.id, create.sourceID))
+                if target == .b { counts.created_a_to_b += 1 } else { counts.created_b_to_a += 1 }
+            case .failed(let reason):
+                counts.failed += 1
+                let entry = HealthEntry(side: source, recordID: create.sourceID, kind: .failed, reason: reason, detail: "create in app '\(app(target).app)'", email: create.email)
+                state.health.append(entry)
+                health.append(entry)
+            }
+        }
+        return state
     }
 
     /// Which rules of its own app's way a record linked by a create this run matches.

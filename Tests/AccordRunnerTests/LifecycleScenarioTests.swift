@@ -111,6 +111,8 @@ import Testing
         let stopAfterFirstBatch: @Sendable () -> Bool = { b.writeCalls >= 1 }
         let report = try await Runner(plan: h.plan, a: h.a, b: h.b, store: h.store).run(RunOptions(shouldStop: stopAfterFirstBatch))
         #expect(report.counts.created_a_to_b == 2)
+        // The creates journaled for the batches never sent are not left pending.
+        #expect(try h.store.load(h.plan.connection).intents.isEmpty)
         try await h.run()
         #expect(b.records.count == 6)
         #expect(Set(b.records.compactMap { $0.fields["email"]?.first }).count == 6)
