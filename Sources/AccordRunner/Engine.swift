@@ -306,8 +306,10 @@ struct Engine {
         for (way, rules) in plan.rules {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             var result: [String: [Int]] = [:]
-            for (id, values) in current[source]! {
-                result[id] = matchingRules(rules, values, linked: linkOf[source]![id] != nil)
+            let records = current[source]!
+            let readsValues = rules.contains { $0.predicate.readsValues }
+            for id in records.ids {
+                result[id] = matchingRules(rules, readsValues ? records[id]! : [:], linked: linkOf[source]![id] != nil)
             }
             matched[way] = result
         }
@@ -453,6 +455,11 @@ struct Engine {
             }
         default: break
         }
+    }
+
+    /// Whether any rule of `way` has actions or undoes (else `applyActions` never changes anything).
+    private func hasActions(_ way: String) -> Bool {
+        plan.rules[way]?.contains { !$0.actions.isEmpty || !($0.undo ?? []).isEmpty } ?? false
     }
 
     /// Applies the actions of the rules `sourceID` matches, and undoes those of rules it stopped matching.
@@ -686,7 +693,7 @@ struct Engine {
     /// Whether the rules a record created this run matches have actions for its source (whose
     /// values are `sourceValues`; none when the source is not among the records looked at).
     private func hasPendingActions(ofCreated id: String, on side: StoredSide, sourceValues: Values?) -> Bool {
-        guard let sourceValues else { return false }
+        guard let sourceValues, hasActions(Self.way(from: side)) else { return false }
         var desired = sourceValues
         applyActions(way: Self.way(from: side), sourceID: id, target: &desired)
         return desired != sourceValues
@@ -695,7 +702,7 @@ struct Engine {
     /// A record created this run may match rules of the opposite way (a lead created in the CRM
     /// may be a partner there): their actions go to its source now, so the next run has nothing to do.
     private mutating func applyRulesOfCreatedRecords(into updates: inout [StoredSide: [String: Values]]) {
-        for (side, id, sourceID) in created {
+        for (side, id, sourceID) in created where hasActions(Self.way(from: side)) {
             let way = Self.way(from: side)
             let source = Self.other(side)
             guard let sourceValues = current[source]![sourceID] else { continue }

@@ -41,6 +41,14 @@ func normalizedEmail(_ value: String?) -> String? {
 // MARK: - Predicates
 
 extension SyncPlan.PredicateNode {
+    /// Whether the predicate looks at values at all (fields or segments), not only at whether
+    /// the record is linked: when none of a way's rules does, its records are not unpacked.
+    var readsValues: Bool {
+        if let all { return all.contains { $0.readsValues } }
+        if let any { return any.contains { $0.readsValues } }
+        return segment != nil || field != nil
+    }
+
     /// Whether `values` satisfy the predicate; `linked` answers `exists_in_other_app`.
     func matches(_ values: Values, linked: Bool) -> Bool {
         if let all { return all.allSatisfy { $0.matches(values, linked: linked) } }
