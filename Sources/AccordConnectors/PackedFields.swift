@@ -51,11 +51,12 @@ public struct PackedFields: Sendable, Hashable {
 
     /// Appends the UTF-8 of `text`; false when it holds a separator.
     private static func append(_ text: String, to bytes: inout [UInt8]) -> Bool {
-        for byte in text.utf8 {
-            if byte >= fieldEnd && byte <= nameEnd { return false }
-            bytes.append(byte)
+        var text = text
+        return text.withUTF8 { utf8 in
+            if utf8.contains(where: { $0 >= fieldEnd && $0 <= nameEnd }) { return false }
+            bytes.append(contentsOf: utf8)
+            return true
         }
-        return true
     }
 
     /// The fields as a dictionary.

@@ -28,21 +28,49 @@ enum VCardFields {
 
     static let tagSegment = "tag"
 
-    /// The record a card describes.
+    /// The fields each property name feeds, in table order.
+    private static let fieldsByProperty: [String: [(field: String, target: Target)]] = {
+        var result: [String: [(field: String, target: Target)]] = [:]
+        for (field, target) in table.sorted(by: { $0.key < $1.key }) {
+            switch target {
+            case .property(let name, _, _), .component(let name, _, _): result[name, default: []].append((field, target))
+            }
+        }
+        return result
+    }()
+
+    /// The record a card describes. One pass over the properties: a listing reads every card.
     /// - Parameter packed: whether the fields are packed (`PackedFields`), for a record that is
     ///   kept a while, like a listing's.
     static func record(_ card: VCard, id: String, version: String?, packed: Bool = true) -> ContactRecord {
         var fields: [String: [String]] = [:]
-        for (field, target) in table {
-            let values = read(target, from: card)
-            if !values.isEmpty { fields[field] = values }
-        }
         var tags = Set<String>()
-        for property in card.properties where property.name == "CATEGORIES" {
-            for tag in VCard.split(property.value, on: ",") {
-                let name = trimmed(VCard.unescape(tag))
-                if !name.isEmpty { tags.insert(name) }
+        var structuredSeen: Set<String> = []  // a structured field comes from its first property
+        for property in card.properties {
+            if property.name == "CATEGORIES" {
+                for tag in VCard.split(property.value, on: ",") {
+                    let name = trimmed(VCard.unescape(tag))
+                    if !name.isEmpty { tags.insert(name) }
+                }
+                continue
             }
+            guard let targets = fieldsByProperty[property.name] else { continue }
+            var parts: [Substring]?
+            for (field, target) in targets {
+                switch target {
+                case .property(_, let multi, let text):
+                    let value = text ? VCard.unescape(Substring(property.value)) : property.value
+                    guard !value.isEmpty else { continue }
+                    if multi { fields[field, default: []].append(value) } else if fields[field] == nil { fields[field] = [value] }
+                case .component(_, let index, _):
+                    guard !structuredSeen.contains(property.name) else { continue }
+                    if parts == nil { parts = VCard.split(property.value, on: ";") }
+                    guard index < parts!.count else { continue }
+                    let value = VCard.unescape(parts![index])
+                    if !value.isEmpty { fields[field] = [value] }
+                }
+            }
+            if parts != nil { structuredSeen.insert(property.name) }
         }
         let segments = tags.isEmpty ? [:] : [tagSegment: tags]
         return packed

@@ -214,10 +214,9 @@ extension StateStore {
                     sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
                     arguments: [connection, side.rawValue, value])
             }
-            for chunk in changes.removedIntents.chunks(of: 500) {
-                try db.execute(
-                    sql: "DELETE FROM intent WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))",
-                    arguments: StatementArguments(chunk))
+            let deleteIntent = try db.cachedStatement(sql: "DELETE FROM intent WHERE id = ?")
+            for id in changes.removedIntents {
+                try deleteIntent.execute(arguments: [id])
             }
         }
     }
@@ -234,18 +233,17 @@ extension StateStore {
     /// Journals a create before it is sent, so a crash between the create and the link is
     /// recognised on the next run.
     public func recordIntents(_ intents: [Intent], connection: String, at date: Date = Date()) throws -> [Int64] {
-        // One statement per 150 intents: a first run journals every contact it creates.
+        // A first run journals every contact it creates: one prepared statement for them all.
         try writer.write { db in
-            var ids: [Int64] = []
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES (?, ?, 'create', ?, ?, ?)
+                """)
             let createdAt = date.databaseValue
-            for chunk in intents.chunks(of: 150) {
-                var arguments = StatementArguments()
-                for intent in chunk { arguments += [connection, intent.way, intent.sourceID, intent.email, createdAt] }
-                ids += try Int64.fetchAll(
-                    db,
-                    sql: "INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES "
-                        + Array(repeating: "(?, ?, 'create', ?, ?, ?)", count: chunk.count).joined(separator: ", ") + " RETURNING id",
-                    arguments: arguments)
+            var ids: [Int64] = []
+            ids.reserveCapacity(intents.count)
+            for intent in intents {
+                try insert.execute(arguments: [connection, intent.way, intent.sourceID, intent.email, createdAt])
+                ids.append(db.lastInsertedRowID)
             }
             return ids
         }
@@ -322,12 +320,5 @@ extension StateStore {
                 connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt,
             ])
         }
-    }
-}
-
-extension Array {
-    /// Consecutive slices of at most `size` elements.
-    func chunks(of size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
