@@ -59,6 +59,123 @@ public struct PackedFields: Sendable, Hashable {
         }
     }
 
+    /// These fields restricted to `names`, without empty values (a field left with none is
+    /// dropped), with `extra` added (replacing a field of the same name). Works on the packed
+    /// form without unpacking it: the engine takes in every listed record this way.
+    public func restricted(to names: Set<String>, adding extra: [String: [String]]) -> PackedFields {
+        guard case .packed(var text) = storage else { return restrictedByDictionary(to: names, adding: extra) }
+        let extras = extra.sorted { $0.key < $1.key }
+        guard let bytes = text.withUTF8({ Self.restrict($0, to: names, adding: extras) }) else {
+            return restrictedByDictionary(to: names, adding: extra)  // an extra value holds a separator
+        }
+        return PackedFields(storage: .packed(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    /// `restricted(to:adding:)` on packed bytes; `nil` when an extra field holds a separator.
+    private static func restrict(
+        _ bytes: UnsafeBufferPointer<UInt8>, to names: Set<String>, adding extras: [(key: String, value: [String])]
+    ) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 32)
+        var nextExtra = 0
+        var start = 0
+        var keep = false
+        var fieldStart = 0
+        var fieldHasValue = false
+        for index in bytes.indices {
+            switch bytes[index] {
+            case nameEnd:
+                let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                while nextExtra < extras.count, extras[nextExtra].key < name {
+                    guard append(field: extras[nextExtra], to: &out) else { return nil }
+                    nextExtra += 1
+                }
+                keep = names.contains(name) && !(nextExtra < extras.count && extras[nextExtra].key == name)
+                fieldStart = out.count
+                fieldHasValue = false
+                if keep { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...index])) }
+                start = index + 1
+            case valueEnd:
+                if keep, index > start {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...index]))
+                    fieldHasValue = true
+                }
+                start = index + 1
+            case fieldEnd:
+                if keep {
+                    if fieldHasValue { out.append(fieldEnd) } else { out.removeSubrange(fieldStart...) }
+                }
+                start = index + 1
+            default:
+                continue
+            }
+        }
+        for field in extras[nextExtra...] {
+            guard append(field: field, to: &out) else { return nil }
+        }
+        return out
+    }
+
+    /// Appends one field (nothing when it has no values); false when it holds a separator.
+    private static func append(field: (key: String, value: [String]), to out: inout [UInt8]) -> Bool {
+        guard !field.value.isEmpty else { return true }
+        guard append(field.key, to: &out) else { return false }
+        out.append(nameEnd)
+        for value in field.value {
+            guard append(value, to: &out) else { return false }
+            out.append(valueEnd)
+        }
+        out.append(fieldEnd)
+        return true
+    }
+
+    /// A dictionary-held record stays one: it is a write's result, read once.
+    private func restrictedByDictionary(to names: Set<String>, adding extra: [String: [String]]) -> PackedFields {
+        var fields = dictionary
+        // Usually every field is wanted and none has an empty value: nothing to change.
+        var changes: [(name: String, kept: [String]?)] = []
+        for (name, values) in fields where !names.contains(name) || values.isEmpty || values.contains("") {
+            let kept = names.contains(name) ? values.filter { !$0.isEmpty } : []
+            changes.append((name, kept.isEmpty ? nil : kept))
+        }
+        for change in changes { fields[change.name] = change.kept }
+        for (name, values) in extra where !values.isEmpty { fields[name] = values }
+        if case .packed = storage { return PackedFields(fields) }
+        return PackedFields(unpacked: fields)
+    }
+
+    private init(storage: Storage) {
+        self.storage = storage
+    }
+
+    /// The first value of field `name`, without unpacking the others.
+    public func first(_ name: String) -> String? {
+        guard case .packed(var text) = storage else { return dictionary[name]?.first }
+        var name = name
+        return text.withUTF8 { bytes in
+            name.withUTF8 { wanted in
+                var start = 0
+                var matching = false
+                for index in bytes.indices {
+                    switch bytes[index] {
+                    case Self.nameEnd:
+                        matching = UnsafeBufferPointer(rebasing: bytes[start..<index]).elementsEqual(wanted)
+                        start = index + 1
+                    case Self.valueEnd:
+                        if matching { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) }
+                        start = index + 1
+                    case Self.fieldEnd:
+                        if matching { return nil }
+                        start = index + 1
+                    default:
+                        continue
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
     /// The fields as a dictionary.
     public var dictionary: [String: [String]] {
         switch storage {

@@ -186,13 +186,14 @@ struct Engine {
         var values = PackedValues()
         var records = listing.changed
         listing.changed = []
+        let emailField = emailFields[side]!
         while let record = records.popLast() {
-            let recordValues = record.values(fields: names)
-            values[record.id] = recordValues
-            live.updateValue(email(side, recordValues), forKey: record.id)
+            let recordValues = record.packedValues(fields: names)
+            values.set(record.id, packed: recordValues)
+            live.updateValue(emailField.flatMap { normalizedEmail(recordValues.first($0)) }, forKey: record.id)
             versions[side]![record.id] = record.version
             changed[side]!.insert(record.id)
-            if recordValues[ValueKeys.unsubscribed] != nil { unsubscribed[side]!.insert(record.id) }
+            if record.unsubscribed { unsubscribed[side]!.insert(record.id) }
         }
         let gone = fullScan
             ? Set(stored.filter { !$0.value.deleted && !values.contains($0.key) }.keys)

@@ -13,19 +13,19 @@ enum ValueKeys {
 }
 
 extension ContactRecord {
+    /// The values of the fields in `fields` and every segment, packed like the record's fields.
+    func packedValues(fields wanted: Set<String>) -> PackedFields {
+        var extra: [String: [String]] = [:]
+        for (kind, names) in segments where !names.isEmpty {
+            extra[ValueKeys.segment(kind)] = names.sorted()
+        }
+        if unsubscribed { extra[ValueKeys.unsubscribed] = ["true"] }
+        return packedFields.restricted(to: wanted, adding: extra)
+    }
+
     /// The values of the fields in `fields` and every segment.
     func values(fields wanted: Set<String>) -> Values {
-        var values = fields
-        let unwanted = values.filter { !wanted.contains($0.key) || $0.value.isEmpty || $0.value.contains("") }.map(\.key)
-        for name in unwanted {
-            let cleaned = wanted.contains(name) ? values[name]!.filter { !$0.isEmpty } : []
-            values[name] = cleaned.isEmpty ? nil : cleaned
-        }
-        for (kind, names) in segments where !names.isEmpty {
-            values[ValueKeys.segment(kind)] = names.sorted()
-        }
-        if unsubscribed { values[ValueKeys.unsubscribed] = ["true"] }
-        return values
+        packedValues(fields: wanted).dictionary
     }
 }
 
@@ -161,6 +161,11 @@ struct PackedValues: Sequence {
     subscript(id: String) -> Values? {
         get { packed[id]?.dictionary }
         set { packed[id] = newValue.map { PackedFields($0) } }
+    }
+
+    /// Sets a record's values as they are already packed.
+    mutating func set(_ id: String, packed values: PackedFields) {
+        packed[id] = values
     }
 
     func contains(_ id: String) -> Bool { packed.index(forKey: id) != nil }

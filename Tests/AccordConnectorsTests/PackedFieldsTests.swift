@@ -18,6 +18,33 @@ import Testing
         #expect(packed == PackedFields(fields) && packed.hashValue == PackedFields(fields).hashValue)
     }
 
+    /// `restricted(to:adding:)` on the packed form gives what the dictionary form gives: wanted
+    /// fields only, empty values dropped, extra fields merged in name order or replacing one.
+    @Test(arguments: [
+        [:],
+        ["email": ["ann@example.com"], "note": ["x"], "org": ["", "ACME", ""], "title": [""], "zeta": []],
+        ["email": ["", "b@example.com"], "given_name": ["Ann"], "note": ["é ü 漢字 🙂\nline"], "2nd": ["digit first"], "Upper": ["u"]],
+        ["note": ["a\u{1F}b"], "email": ["c@example.com"]],
+    ] as [[String: [String]]])
+    func restrictingWorksOnThePackedForm(_ fields: [String: [String]]) {
+        let names: Set<String> = ["email", "given_name", "note", "org", "title", "2nd", "Upper", "#tag"]
+        for extra in [[:], ["#tag": ["a", "b"]], ["@unsubscribed": ["true"], "#list": ["x"]], ["note": ["replaced"]], ["~last": ["z"]], ["#bad": ["a\u{1E}b"]]] as [[String: [String]]] {
+            var expected: [String: [String]] = [:]
+            for (name, values) in fields where names.contains(name) && !values.filter({ !$0.isEmpty }).isEmpty {
+                expected[name] = values.filter { !$0.isEmpty }
+            }
+            expected.merge(extra) { $1 }
+            for held in [PackedFields(fields), PackedFields(unpacked: fields)] {
+                let restricted = held.restricted(to: names, adding: extra)
+                #expect(restricted.dictionary == expected, "extra \(extra)")
+                #expect(restricted == PackedFields(expected))
+                for name in Set(fields.keys).union(extra.keys).union(["missing"]) {
+                    #expect(restricted.first(name) == expected[name]?.first, "first \(name)")
+                }
+            }
+        }
+    }
+
     @Test func differentFieldsDiffer() {
         #expect(PackedFields(["a": ["1"]]) != PackedFields(["a": ["1", ""]]))
         #expect(PackedFields(["a": []]) != PackedFields(["a": [""]]))

@@ -66,6 +66,35 @@ import Testing
         #expect(rows == [["a", #"{"name":["Ann"]}"#, "0,3"], ["a", #"{"name":["Bo"]}"#, "NULL"], ["b", ##"{"#tag":["x"]}"##, ""]])
     }
 
+    /// v3 rebuilds the record table clustered on its key: every row and column survives.
+    @Test func migrationKeepsEveryRecordWhenTheTableIsRebuilt() throws {
+        let queue = try DatabaseQueue()
+        try StateStore.migrator.migrate(queue, upTo: "v2")
+        let values: [[(any DatabaseValueConvertible)?]] = [
+            ["c", "a", "1", "ann@example.com", "v1", #"{"name":["Ann"]}"#, false, "0"],
+            ["c", "b", "x.vcf", nil, nil, "{}", true, nil],
+            ["d", "a", "1", "bo@example.com", "v9", #"{"name":["Bo"]}"#, false, ""],
+        ]
+        let rows = values.map { row in row.map { $0?.databaseValue ?? .null } }
+        let columns = "connection, side, id, email, version, fields, deleted, rules"
+        try queue.write { db in
+            for row in rows {
+                try db.execute(sql: "INSERT INTO record (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: StatementArguments(row))
+            }
+        }
+        try StateStore.migrator.migrate(queue)
+        let migrated = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(columns) FROM record ORDER BY connection, side, id").map { Array($0.databaseValues) }
+        }
+        #expect(migrated == rows)
+        let store = try StateStore()
+        var changes = StateChanges()
+        changes.records[.a] = [RecordSnapshot(id: "1", email: nil, version: nil, fields: [:])]
+        try store.apply(changes, connection: "c")
+        try store.apply(changes, connection: "c")  // INSERT OR REPLACE still replaces by key
+        #expect(try store.load("c").records[.a]?.count == 1)
+    }
+
     @Test func aLinkIsUniquePerSide() throws {
         let store = try StateStore()
         var changes = StateChanges()
