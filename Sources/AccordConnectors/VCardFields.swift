@@ -44,6 +44,7 @@ enum VCardFields {
     ///   kept a while, like a listing's.
     static func record(_ card: VCard, id: String, version: String?, packed: Bool = true) -> ContactRecord {
         var fields: [String: [String]] = [:]
+        fields.reserveCapacity(table.count)
         var tags = Set<String>()
         var structuredSeen: Set<String> = []  // a structured field comes from its first property
         for property in card.properties {
@@ -159,8 +160,7 @@ enum VCardFields {
 
     /// vCard requires FN (and 3.0 requires N): derive them when missing.
     private static func ensureRequired(_ card: inout VCard) {
-        let fn = read(.property("FN", multi: false, text: true), from: card).first
-        if fn == nil {
+        if !card.properties.contains(where: { $0.name == "FN" && !VCard.unescape(Substring($0.value)).isEmpty }) {
             let given = read(.component("N", index: 1, count: 5), from: card).first
             let family = read(.component("N", index: 0, count: 5), from: card).first
             let name = [given, family].compactMap { $0 }.joined(separator: " ")

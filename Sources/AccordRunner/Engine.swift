@@ -533,9 +533,7 @@ struct Engine {
     private func createdValues(_ create: Create, from values: Values) -> Values {
         var created: Values = [:]
         for mapping in plan.mappings where mapping.transforms[create.way] != nil {
-            for (field, list) in mapping.apply(way: create.way, source: values, target: [:]) where !list.isEmpty {
-                created[field] = list
-            }
+            mapping.apply(way: create.way, source: values, target: [:], into: &created, skippingEmpty: true)
         }
         applyActions(way: create.way, sourceID: create.sourceID, target: &created)
         return created

@@ -114,6 +114,18 @@ extension SyncPlan.Mapping {
     /// The target values (by target field) that the source values produce in `way`.
     /// `target` is the target's current values, used to split names "smartly".
     func apply(way: String, source: Values, target: Values) -> Values {
+        var result: Values = [:]
+        apply(way: way, source: source, target: target, into: &result)
+        return result
+    }
+
+    /// `apply(way:source:target:)` writing each target field into `result` (a create builds
+    /// a record from every mapping this way, without a dictionary per mapping); with
+    /// `skippingEmpty`, a field without values is left as it is.
+    func apply(way: String, source: Values, target: Values, into result: inout Values, skippingEmpty: Bool = false) {
+        func set(_ field: String, _ values: [String]) {
+            if !(skippingEmpty && values.isEmpty) { result[field] = values }
+        }
         let sources = sourceFields(way)
         var values: [String] = sources.count == 2
             ? [source[sources[0]]?.first ?? "", source[sources[1]]?.first ?? ""]
@@ -129,12 +141,13 @@ extension SyncPlan.Mapping {
             case "join_name": values = [values.filter { !$0.isEmpty }.joined(separator: " ")]
             case "split_name":
                 let split = Self.splitName(values.first ?? "", first: target[targets[0]]?.first ?? "", last: target[targets[1]]?.first ?? "")
-                return [targets[0]: split.first.isEmpty ? [] : [split.first], targets[1]: split.last.isEmpty ? [] : [split.last]]
+                set(targets[0], split.first.isEmpty ? [] : [split.first])
+                set(targets[1], split.last.isEmpty ? [] : [split.last])
+                return
             default: break
             }
         }
-        values = values.filter { !$0.isEmpty }
-        return [targets[0]: values]
+        set(targets[0], values.contains("") ? values.filter { !$0.isEmpty } : values)
     }
 
     /// Splits a full name, changing only the part that changed when the rest still matches.

@@ -214,11 +214,25 @@ extension StateStore {
                     sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
                     arguments: [connection, side.rawValue, value])
             }
-            let deleteIntent = try db.cachedStatement(sql: "DELETE FROM intent WHERE id = ?")
-            for id in changes.removedIntents {
-                try deleteIntent.execute(arguments: [id])
+            // A batch's intents were journaled one after another: usually one range of ids.
+            let deleteIntents = try db.cachedStatement(sql: "DELETE FROM intent WHERE id BETWEEN ? AND ?")
+            for range in Self.ranges(of: changes.removedIntents) {
+                try deleteIntents.execute(arguments: [range.lowerBound, range.upperBound])
             }
         }
+    }
+
+    /// The ids as ranges of consecutive ids.
+    static func ranges(of ids: [Int64]) -> [ClosedRange<Int64>] {
+        var ranges: [ClosedRange<Int64>] = []
+        for id in ids.sorted() {
+            if let last = ranges.last, id <= last.upperBound + 1 {
+                ranges[ranges.count - 1] = last.lowerBound...max(last.upperBound, id)
+            } else {
+                ranges.append(id...id)
+            }
+        }
+        return ranges
     }
 
     /// Forgets the cursors of some sides of a connection.

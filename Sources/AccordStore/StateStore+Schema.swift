@@ -111,6 +111,11 @@ extension StateStore {
             try db.drop(table: "record")
             try db.rename(table: "record_v3", to: "record")
         }
+        // Links are found by their (connection, a_id) and (connection, b_id) keys; an index on
+        // the connection alone only cost every new link one more B-tree write.
+        migrator.registerMigration("v4") { db in
+            try db.drop(index: "link_on_connection")
+        }
         return migrator
     }
 }

@@ -135,6 +135,16 @@ import Testing
         try store.apply(changes, connection: "c")
         #expect(try store.load("c").intents.isEmpty)
     }
+
+    /// Intents are removed by ranges of ids: only the given ones go, in any order.
+    @Test func removingIntentsRemovesExactlyThoseGiven() throws {
+        let store = try StateStore()
+        let ids = try store.recordIntents((0..<10).map { Intent(way: "a-to-b", sourceID: "\($0)", email: nil) }, connection: "c")
+        var changes = StateChanges()
+        changes.removedIntents = [ids[7], ids[0], ids[1], ids[2], ids[5], ids[8], ids[1]]
+        try store.apply(changes, connection: "c")
+        #expect(try store.load("c").intents.map(\.sourceID) == ["3", "4", "6", "9"])
+    }
 }
 
 @Suite struct FieldsCodecTests {
