@@ -25,6 +25,12 @@ public struct ContactRecord: Sendable, Hashable {
         self.unsubscribed = unsubscribed
     }
 
+    /// A record whose fields are already packed.
+    public init(id: String, version: String?, packedFields: PackedFields, segments: [String: Set<String>] = [:]) {
+        self.init(id: id, version: version, segments: segments)
+        self.packedFields = packedFields
+    }
+
     /// A record whose fields stay a dictionary (`PackedFields(unpacked:)`): for write results.
     public init(id: String, version: String?, unpackedFields fields: [String: [String]], segments: [String: Set<String>] = [:]) {
         self.init(id: id, version: version, segments: segments)

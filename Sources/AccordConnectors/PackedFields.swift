@@ -19,26 +19,23 @@ public struct PackedFields: Sendable, Hashable {
     private static let fieldEnd: UInt8 = 0x1D
 
     public init(_ fields: [String: [String]]) {
-        if fields.isEmpty {
-            storage = .packed("")
-            return
-        }
+        let sorted = fields.sorted { $0.key < $1.key }
+        self.init(names: sorted.map(\.key), values: sorted.map(\.value), keepingEmpty: true)
+    }
+
+    /// The fields `names[i]: values[i]`, names in sorted order and each once; a field without
+    /// values is left out unless `keepingEmpty`. A connector that reads fields into slots of a
+    /// fixed order packs them this way, without building a dictionary.
+    public init(names: [String], values: [[String]], keepingEmpty: Bool = false) {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(fields.count * 24)
-        for name in fields.keys.sorted() {
-            guard Self.append(name, to: &bytes) else {
+        bytes.reserveCapacity(names.count * 24)
+        for (name, list) in zip(names, values) {
+            guard Self.append(field: (name, list), to: &bytes, keepingEmpty: keepingEmpty) else {
+                var fields: [String: [String]] = [:]
+                for (name, list) in zip(names, values) where keepingEmpty || !list.isEmpty { fields[name] = list }
                 storage = .dictionary(fields)
                 return
             }
-            bytes.append(Self.nameEnd)
-            for value in fields[name]! {
-                guard Self.append(value, to: &bytes) else {
-                    storage = .dictionary(fields)
-                    return
-                }
-                bytes.append(Self.valueEnd)
-            }
-            bytes.append(Self.fieldEnd)
         }
         storage = .packed(String(decoding: bytes, as: UTF8.self))
     }
@@ -116,9 +113,10 @@ public struct PackedFields: Sendable, Hashable {
         return out
     }
 
-    /// Appends one field (nothing when it has no values); false when it holds a separator.
-    private static func append(field: (key: String, value: [String]), to out: inout [UInt8]) -> Bool {
-        guard !field.value.isEmpty else { return true }
+    /// Appends one field (nothing when it has no values, unless `keepingEmpty`); false when it
+    /// holds a separator.
+    private static func append(field: (key: String, value: [String]), to out: inout [UInt8], keepingEmpty: Bool = false) -> Bool {
+        guard keepingEmpty || !field.value.isEmpty else { return true }
         guard append(field.key, to: &out) else { return false }
         out.append(nameEnd)
         for value in field.value {

@@ -29,24 +29,28 @@ enum VCardFields {
     static let tagSegment = "tag"
 
     /// The fields each property name feeds, in table order.
-    private static let fieldsByProperty: [String: [(field: String, target: Target)]] = {
-        var result: [String: [(field: String, target: Target)]] = [:]
-        for (field, target) in table.sorted(by: { $0.key < $1.key }) {
-            switch target {
-            case .property(let name, _, _), .component(let name, _, _): result[name, default: []].append((field, target))
+    /// The table's fields in name order: a record's fields are gathered in slots of this order.
+    private static let fieldNames = table.keys.sorted()
+
+    /// The slots (into `fieldNames`) and targets each property name feeds.
+    private static let slotsByProperty: [String: [(slot: Int, target: Target)]] = {
+        var result: [String: [(slot: Int, target: Target)]] = [:]
+        for (slot, field) in fieldNames.enumerated() {
+            switch table[field]! {
+            case .property(let name, _, _), .component(let name, _, _): result[name, default: []].append((slot, table[field]!))
             }
         }
         return result
     }()
 
-    /// The record a card describes. One pass over the properties: a listing reads every card.
+    /// The record a card describes. One pass over the properties, into slots in name order,
+    /// packed without a dictionary in between: a listing reads every card.
     /// - Parameter packed: whether the fields are packed (`PackedFields`), for a record that is
     ///   kept a while, like a listing's.
     static func record(_ card: VCard, id: String, version: String?, packed: Bool = true) -> ContactRecord {
-        var fields: [String: [String]] = [:]
-        fields.reserveCapacity(table.count)
+        var slots = [[String]](repeating: [], count: fieldNames.count)
         var tags = Set<String>()
-        var structuredSeen: Set<String> = []  // a structured field comes from its first property
+        var structuredSeen: [String] = []  // a structured field comes from its first property
         for property in card.properties {
             if property.name == "CATEGORIES" {
                 for tag in VCard.split(property.value, on: ",") {
@@ -55,28 +59,31 @@ enum VCardFields {
                 }
                 continue
             }
-            guard let targets = fieldsByProperty[property.name] else { continue }
+            guard let targets = slotsByProperty[property.name] else { continue }
             var parts: [Substring]?
-            for (field, target) in targets {
+            for (slot, target) in targets {
                 switch target {
                 case .property(_, let multi, let text):
                     let value = text ? VCard.unescape(Substring(property.value)) : property.value
-                    guard !value.isEmpty else { continue }
-                    if multi { fields[field, default: []].append(value) } else if fields[field] == nil { fields[field] = [value] }
+                    guard !value.isEmpty, multi || slots[slot].isEmpty else { continue }
+                    slots[slot].append(value)
                 case .component(_, let index, _):
                     guard !structuredSeen.contains(property.name) else { continue }
                     if parts == nil { parts = VCard.split(property.value, on: ";") }
                     guard index < parts!.count else { continue }
                     let value = VCard.unescape(parts![index])
-                    if !value.isEmpty { fields[field] = [value] }
+                    if !value.isEmpty { slots[slot] = [value] }
                 }
             }
-            if parts != nil { structuredSeen.insert(property.name) }
+            if parts != nil { structuredSeen.append(property.name) }
         }
         let segments = tags.isEmpty ? [:] : [tagSegment: tags]
-        return packed
-            ? ContactRecord(id: id, version: version, fields: fields, segments: segments)
-            : ContactRecord(id: id, version: version, unpackedFields: fields, segments: segments)
+        if packed {
+            return ContactRecord(id: id, version: version, packedFields: PackedFields(names: fieldNames, values: slots), segments: segments)
+        }
+        var fields: [String: [String]] = [:]
+        for (name, values) in zip(fieldNames, slots) where !values.isEmpty { fields[name] = values }
+        return ContactRecord(id: id, version: version, unpackedFields: fields, segments: segments)
     }
 
     /// Without surrounding white space; skips Foundation when the ends are plain ASCII.
