@@ -1,6 +1,8 @@
 import AccordCompiler
 import ArgumentParser
 
+/// Every command names itself (`commandName`): argument-parser would otherwise derive each name
+/// from its type by reflection at every start, a few milliseconds of a run with nothing to do.
 @main
 struct Accord: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

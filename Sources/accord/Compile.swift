@@ -7,6 +7,7 @@ import Foundation
 extension Accord {
     struct Compile: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compile",
             abstract: "Compile a connection file into a sync plan (canonical JSON).",
             discussion: "The plan's fingerprint is the SHA-256 of the canonical plan; the runner rescans when it changes.")
 

@@ -5,6 +5,7 @@ import ArgumentParser
 extension Accord {
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "explain",
             abstract: "Explain a diagnostic code, such as C3002.",
             discussion: "Without a code, lists every code.")
 

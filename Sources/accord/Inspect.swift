@@ -5,6 +5,7 @@ import Foundation
 extension Accord {
     struct Health: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "health",
             abstract: "Show a connection's health: in sync, excluded, duplicates, failed, deleted opposites.")
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
@@ -45,7 +46,7 @@ extension Accord {
     }
 
     struct Activity: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a connection's runs, newest first, with counts and duration.")
+        static let configuration = CommandConfiguration(commandName: "activity", abstract: "Show a connection's runs, newest first, with counts and duration.")
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
         @Option(name: .long, help: "Output format: text or json.") var format: OutputFormat = .text
@@ -68,21 +69,21 @@ extension Accord {
     }
 
     struct Pause: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pause a connection: runs skip it until it is resumed.")
+        static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a connection: runs skip it until it is resumed.")
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
         func run() throws { try setPaused(true, name: name, state: stateOptions) }
     }
 
     struct Resume: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Resume a paused connection.")
+        static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused connection.")
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
         func run() throws { try setPaused(false, name: name, state: stateOptions) }
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Retry every contact that failed to sync, at the next run.")
+        static let configuration = CommandConfiguration(commandName: "retry", abstract: "Retry every contact that failed to sync, at the next run.")
         @Argument(help: "The connection name.") var name: String
         @OptionGroup var stateOptions: StateOptions
         func run() throws {

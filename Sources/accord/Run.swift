@@ -11,6 +11,7 @@ import Synchronization
 extension Accord {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run connections: sync their two apps once, or on a timer.",
             discussion: """
             PATH is a connection file (compiled on the fly) or a compiled plan (.json). Relative app

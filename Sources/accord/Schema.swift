@@ -6,11 +6,12 @@ import ArgumentParser
 extension Accord {
     struct Schema: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "schema",
             abstract: "List the known apps or show one app's schema.",
             subcommands: [List.self, Show.self])
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the apps with a schema.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the apps with a schema.")
             @OptionGroup var schemaOptions: SchemaOptions
 
             func run() throws {
@@ -24,7 +25,7 @@ extension Accord {
         }
 
         struct Show: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Show an app's fields, conditions, actions and limits.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an app's fields, conditions, actions and limits.")
             @Argument(help: ArgumentHelp("The app id, such as hubspot.", valueName: "app"))
             var app: String
             @OptionGroup var schemaOptions: SchemaOptions

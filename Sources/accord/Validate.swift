@@ -4,6 +4,7 @@ import ArgumentParser
 extension Accord {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check connection files against app schemas, like a compiler.",
             discussion: """
             Exits 0 when there is no error (warnings allowed), 1 when there is one, 64 on usage
