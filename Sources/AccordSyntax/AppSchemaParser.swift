@@ -27,11 +27,20 @@ public enum AppSchemaParser {
     /// The app id a schema file declares, told from its text without parsing it: the value of a
     /// top-level `app:` line. Nil when the text does not say it plainly.
     public static func declaredApp(in text: String) -> String? {
-        guard let line = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("app:") }) else { return nil }
+        // Line by line over UTF-8, up to the `app:` line: `accord run` asks this of every schema file.
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var found: Substring?
+        while start < utf8.endIndex, found == nil {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            if utf8[start..<end].starts(with: "app:".utf8) { found = text[start..<end] }
+            start = end < utf8.endIndex ? utf8.index(after: end) : end
+        }
+        guard let line = found else { return nil }
         var value = line.dropFirst(4)
         if let comment = value.firstRange(of: " #") { value = value[..<comment.lowerBound] }
         value = value.drop { $0 == " " || $0 == "\t" }
-        while let last = value.last, last == " " || last == "\t" { value = value.dropLast() }
+        while let last = value.last, last == " " || last == "\t" || last == "\r" { value = value.dropLast() }
         if let first = value.first, first == "\"" || first == "'", value.count >= 2, value.last == first { value = value.dropFirst().dropLast() }
         return value.isEmpty ? nil : String(value)
     }

@@ -48,7 +48,7 @@ import Testing
 
     @Test(arguments: [
         ("app: hubspot\nname: HubSpot\n", "hubspot"), ("# comment\napp: 'csv' # the file\n", "csv"), ("app: \"vcard-dir\"\n", "vcard-dir"),
-        ("name: x\n  app: nested\n", nil), ("app:\n  - odd\n", nil),
+        ("name: x\n  app: nested\n", nil), ("app:\n  - odd\n", nil), ("# c\r\napp: csv\r\nname: x\r\n", "csv"), ("name: x\napp: csv", "csv"),
     ] as [(String, String?)])
     func aSchemaFileSaysWhichAppItDeclares(_ text: String, _ app: String?) {
         #expect(AppSchemaParser.declaredApp(in: text) == app)
