@@ -181,12 +181,38 @@ enum VCardFields {
         }
     }
 
-    /// A new vCard 3.0 with a fresh UID.
+    /// A new vCard 3.0 with a fresh UID: what `apply` makes of an empty card, built directly (a
+    /// first run makes one per contact; `apply` searches the card for each field it sets).
     static func newCard(uid: String, fields: [String: [String]], tags: Set<String>) -> VCard {
-        var card = VCard(properties: [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: uid)])
-        var fields = fields
-        fields["uid"] = nil
-        apply(fields, add: tags, remove: [], to: &card)
+        var properties = [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: uid)]
+        properties.reserveCapacity(fields.count + 5)
+        for (field, values) in fields.sorted(by: { $0.key < $1.key }) where field != "uid" {
+            switch table[field] {
+            case .property(let name, let multi, let text):
+                for value in multi ? values : Array(values.prefix(1)) {
+                    properties.append(VCard.Property(name: name, value: text ? VCard.escape(value) : value))
+                }
+            case .component(let name, let index, let count):
+                let value = VCard.escape(values.first ?? "")
+                if let position = properties.firstIndex(where: { $0.name == name }) {
+                    var parts = VCard.split(properties[position].value, on: ";").map(String.init)
+                    while parts.count <= index { parts.append("") }
+                    parts[index] = value
+                    properties[position].value = parts.joined(separator: ";")
+                } else if !value.isEmpty {
+                    var parts = Array(repeating: "", count: count)
+                    parts[index] = value
+                    properties.append(VCard.Property(name: name, value: parts.joined(separator: ";")))
+                }
+            case nil:
+                continue
+            }
+        }
+        if !tags.isEmpty {
+            properties.append(VCard.Property(name: "CATEGORIES", value: tags.sorted().map(VCard.escape).joined(separator: ",")))
+        }
+        var card = VCard(properties: properties)
+        ensureRequired(&card)
         return card
     }
 }

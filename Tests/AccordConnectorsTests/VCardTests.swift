@@ -64,6 +64,22 @@ import Testing
         #expect(try VCard.parse(card.serialized()) == card)
     }
 
+    /// `newCard` builds directly what applying the fields to an empty card builds.
+    @Test(arguments: [
+        ([:], []),
+        (["given_name": ["Cy"], "family_name": ["Young"], "email": ["cy@example.com", "c.y@example.org"], "uid": ["ignored"]], ["crm", "b,c"]),
+        (["formatted_name": ["Ann; Smith, Jr\\"], "note": ["two\nlines"], "tel": ["+1", ""], "org": ["ACME; Inc"], "title": ["A", "B"]], []),
+        (["family_name": ["Only"], "adr": [";;1 Main St;Town;;1000;USA"], "unknown": ["x"], "bday": [], "url": [""]], ["x"]),
+        (["email": ["e@example.com"]], []),
+    ] as [([String: [String]], Set<String>)])
+    func aNewCardIsWhatApplyingTheFieldsToAnEmptyCardGives(_ fields: [String: [String]], _ tags: Set<String>) {
+        var applied = VCard(properties: [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: "u1")])
+        var withoutUID = fields
+        withoutUID["uid"] = nil
+        VCardFields.apply(withoutUID, add: tags, remove: [], to: &applied)
+        #expect(VCardFields.newCard(uid: "u1", fields: fields, tags: tags) == applied)
+    }
+
     @Test func newCardsHaveUIDFNAndN() throws {
         let card = VCardFields.newCard(uid: "u1", fields: ["given_name": ["Cy"], "family_name": ["Young"], "email": ["cy@example.com"]], tags: ["crm"])
         let text = card.serialized()
