@@ -186,6 +186,11 @@ struct Engine {
         var values = PackedValues()
         var records = listing.changed
         listing.changed = []
+        // Sized once: a first run over 100,000 contacts otherwise rehashes each table as it grows.
+        values.reserveCapacity(records.count)
+        live.reserveCapacity(live.count + records.count)
+        versions[side]!.reserveCapacity(versions[side]!.count + records.count)
+        changed[side]!.reserveCapacity(changed[side]!.count + records.count)
         let emailField = emailFields[side]!
         while let record = records.popLast() {
             let recordValues = record.packedValues(fields: names)

@@ -176,6 +176,8 @@ struct PackedValues: Sequence {
         set { packed[id] = newValue.map { PackedFields($0) } }
     }
 
+    mutating func reserveCapacity(_ count: Int) { packed.reserveCapacity(count) }
+
     /// Sets a record's values as they are already packed.
     mutating func set(_ id: String, packed values: PackedFields) {
         packed[id] = values
