@@ -25,7 +25,7 @@ extension StateStore {
     public func load(_ connection: String) throws -> ConnectionSnapshot {
         try writer.read { db in
             let header = try Self.header(db, connection)
-            let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY id", arguments: [connection])
+            let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY a_id", arguments: [connection])
                 .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
             var records: [StoredSide: [String: StoredRecord]] = [.a: [:], .b: [:]]
             let cursor = try Row.fetchCursor(

@@ -116,6 +116,23 @@ extension StateStore {
         migrator.registerMigration("v4") { db in
             try db.drop(index: "link_on_connection")
         }
+        // A first run writes a link and a journal entry per contact. Links are clustered on
+        // (connection, a_id), with no rowid table beside it; the journal, empty between runs,
+        // needs no index on its connection.
+        migrator.registerMigration("v5") { db in
+            try db.create(table: "link_v5", options: .withoutRowID) { t in
+                t.column("connection", .text).notNull()
+                t.column("a_id", .text).notNull()
+                t.column("b_id", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.primaryKey(["connection", "a_id"])
+                t.uniqueKey(["connection", "b_id"])
+            }
+            try db.execute(sql: "INSERT INTO link_v5 (connection, a_id, b_id, created_at) SELECT connection, a_id, b_id, created_at FROM link")
+            try db.drop(table: "link")
+            try db.rename(table: "link_v5", to: "link")
+            try db.drop(index: "intent_on_connection")
+        }
         return migrator
     }
 }

@@ -66,10 +66,10 @@ import Testing
         #expect(rows == [["a", #"{"name":["Ann"]}"#, "0,3"], ["a", #"{"name":["Bo"]}"#, "NULL"], ["b", ##"{"#tag":["x"]}"##, ""]])
     }
 
-    /// v3 rebuilds the record table clustered on its key: every row and column survives.
-    @Test func migrationKeepsEveryRecordWhenTheTableIsRebuilt() throws {
+    /// v3 and v5 rebuild the record and link tables clustered on their keys: every row and column survives.
+    @Test func migrationKeepsEveryRecordAndLinkWhenTheTablesAreRebuilt() throws {
         let queue = try DatabaseQueue()
-        try StateStore.migrator.migrate(queue, upTo: "v2")
+        try StateStore.migrator.migrate(queue, upTo: "v2")  // before both rebuilds
         let values: [[(any DatabaseValueConvertible)?]] = [
             ["c", "a", "1", "ann@example.com", "v1", #"{"name":["Ann"]}"#, false, "0"],
             ["c", "b", "x.vcf", nil, nil, "{}", true, nil],
@@ -77,9 +77,14 @@ import Testing
         ]
         let rows = values.map { row in row.map { $0?.databaseValue ?? .null } }
         let columns = "connection, side, id, email, version, fields, deleted, rules"
+        let links = [["c", "1", "x.vcf", "2026-01-02 03:04:05.000"], ["c", "2", "y.vcf", "2026-01-02 03:04:06.000"], ["d", "1", "x.vcf", "2026-01-02 03:04:07.000"]]
+            .map { row in row.map(\.databaseValue) }
         try queue.write { db in
             for row in rows {
                 try db.execute(sql: "INSERT INTO record (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: StatementArguments(row))
+            }
+            for link in links {
+                try db.execute(sql: "INSERT INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)", arguments: StatementArguments(link))
             }
         }
         try StateStore.migrator.migrate(queue)
@@ -87,6 +92,10 @@ import Testing
             try Row.fetchAll(db, sql: "SELECT \(columns) FROM record ORDER BY connection, side, id").map { Array($0.databaseValues) }
         }
         #expect(migrated == rows)
+        let migratedLinks = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT connection, a_id, b_id, created_at FROM link ORDER BY connection, a_id").map { Array($0.databaseValues) }
+        }
+        #expect(migratedLinks == links)
         let store = try StateStore()
         var changes = StateChanges()
         changes.records[.a] = [RecordSnapshot(id: "1", email: nil, version: nil, fields: [:])]
