@@ -706,8 +706,9 @@ struct Engine {
     /// A record created this run may match rules of the opposite way (a lead created in the CRM
     /// may be a partner there): their actions go to its source now, so the next run has nothing to do.
     private mutating func applyRulesOfCreatedRecords(into updates: inout [StoredSide: [String: Values]]) {
-        for (side, id, sourceID) in created where hasActions(Self.way(from: side)) {
+        for (side, id, sourceID) in created {
             let way = Self.way(from: side)
+            guard hasActions(way) else { continue }  // before the source's values are unpacked
             let source = Self.other(side)
             guard let sourceValues = current[source]![sourceID] else { continue }
             var next = updates[source]![sourceID] ?? sourceValues

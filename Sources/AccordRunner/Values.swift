@@ -168,7 +168,7 @@ extension SyncPlan.Mapping {
 
 /// The current values of one app's records, each held packed (`PackedFields`): a first run
 /// holds every listed record here. Reading a record's values unpacks them.
-struct PackedValues: Sequence {
+struct PackedValues {
     private var packed: [String: PackedFields] = [:]
 
     subscript(id: String) -> Values? {
@@ -187,15 +187,4 @@ struct PackedValues: Sequence {
 
     /// The record ids, in no order, without unpacking anything.
     var ids: Dictionary<String, PackedFields>.Keys { packed.keys }
-
-    /// Unpacks one record at a time.
-    struct Iterator: IteratorProtocol {
-        fileprivate var base: Dictionary<String, PackedFields>.Iterator
-
-        mutating func next() -> (key: String, value: Values)? {
-            base.next().map { ($0.key, $0.value.dictionary) }
-        }
-    }
-
-    func makeIterator() -> Iterator { Iterator(base: packed.makeIterator()) }
 }
