@@ -28,7 +28,6 @@ enum VCardFields {
 
     static let tagSegment = "tag"
 
-    /// The fields each property name feeds, in table order.
     /// The table's fields in name order: a record's fields are gathered in slots of this order.
     private static let fieldNames = table.keys.sorted()
 
@@ -53,10 +52,7 @@ enum VCardFields {
         var structuredSeen: [String] = []  // a structured field comes from its first property
         for property in card.properties {
             if property.name == "CATEGORIES" {
-                for tag in VCard.split(property.value, on: ",") {
-                    let name = trimmed(VCard.unescape(tag))
-                    if !name.isEmpty { tags.insert(name) }
-                }
+                addTags(of: property, to: &tags)
                 continue
             }
             guard let targets = slotsByProperty[property.name] else { continue }
@@ -84,6 +80,24 @@ enum VCardFields {
         var fields: [String: [String]] = [:]
         for (name, values) in zip(fieldNames, slots) where !values.isEmpty { fields[name] = values }
         return ContactRecord(id: id, version: version, unpackedFields: fields, segments: segments)
+    }
+
+    /// The fields a card holds, as a dictionary: what an update's fields are compared with.
+    static func fields(of card: VCard) -> [String: [String]] {
+        record(card, id: "", version: nil, packed: false).fields
+    }
+
+    /// Adds the tags a CATEGORIES property lists.
+    private static func addTags(of property: VCard.Property, to tags: inout Set<String>) {
+        for tag in VCard.split(property.value, on: ",") {
+            let name = trimmed(VCard.unescape(tag))
+            if !name.isEmpty { tags.insert(name) }
+        }
+    }
+
+    /// The CATEGORIES property listing `tags`.
+    private static func categories(_ tags: Set<String>) -> VCard.Property {
+        VCard.Property(name: "CATEGORIES", value: tags.sorted().map(VCard.escape).joined(separator: ","))
     }
 
     /// Without surrounding white space; skips Foundation when the ends are plain ASCII.
@@ -117,14 +131,14 @@ enum VCardFields {
             write(values, target, to: &card)
         }
         if !add.isEmpty || !remove.isEmpty {
-            var tags = Set(record(card, id: "", version: nil).segments[tagSegment] ?? [])
+            var tags = Set<String>()
+            for property in card.properties where property.name == "CATEGORIES" { addTags(of: property, to: &tags) }
             tags.formUnion(add)
             tags.subtract(remove)
             let position = card.properties.firstIndex { $0.name == "CATEGORIES" }
             card.properties.removeAll { $0.name == "CATEGORIES" }
             if !tags.isEmpty {
-                let property = VCard.Property(name: "CATEGORIES", value: tags.sorted().map(VCard.escape).joined(separator: ","))
-                card.properties.insert(property, at: min(position ?? card.properties.count, card.properties.count))
+                card.properties.insert(categories(tags), at: min(position ?? card.properties.count, card.properties.count))
             }
         }
         ensureRequired(&card)
@@ -151,17 +165,23 @@ enum VCardFields {
             }
             replacements.removeAll()
         case .component(let name, let index, let count):
-            let value = VCard.escape(values.first ?? "")
-            if let position = card.properties.firstIndex(where: { $0.name == name }) {
-                var parts = VCard.split(card.properties[position].value, on: ";").map(String.init)
-                while parts.count <= index { parts.append("") }
-                parts[index] = value
-                card.properties[position].value = parts.joined(separator: ";")
-            } else if !value.isEmpty {
-                var parts = Array(repeating: "", count: count)
-                parts[index] = value
-                card.properties.append(VCard.Property(name: name, value: parts.joined(separator: ";")))
-            }
+            setComponent(values.first ?? "", name: name, index: index, count: count, in: &card.properties)
+        }
+    }
+
+    /// Sets one component of the first `name` property (N, ORG), adding the property when there
+    /// is none and the value is not empty.
+    private static func setComponent(_ value: String, name: String, index: Int, count: Int, in properties: inout [VCard.Property]) {
+        let value = VCard.escape(value)
+        if let position = properties.firstIndex(where: { $0.name == name }) {
+            var parts = VCard.split(properties[position].value, on: ";").map(String.init)
+            while parts.count <= index { parts.append("") }
+            parts[index] = value
+            properties[position].value = parts.joined(separator: ";")
+        } else if !value.isEmpty {
+            var parts = Array(repeating: "", count: count)
+            parts[index] = value
+            properties.append(VCard.Property(name: name, value: parts.joined(separator: ";")))
         }
     }
 
@@ -193,24 +213,12 @@ enum VCardFields {
                     properties.append(VCard.Property(name: name, value: text ? VCard.escape(value) : value))
                 }
             case .component(let name, let index, let count):
-                let value = VCard.escape(values.first ?? "")
-                if let position = properties.firstIndex(where: { $0.name == name }) {
-                    var parts = VCard.split(properties[position].value, on: ";").map(String.init)
-                    while parts.count <= index { parts.append("") }
-                    parts[index] = value
-                    properties[position].value = parts.joined(separator: ";")
-                } else if !value.isEmpty {
-                    var parts = Array(repeating: "", count: count)
-                    parts[index] = value
-                    properties.append(VCard.Property(name: name, value: parts.joined(separator: ";")))
-                }
+                setComponent(values.first ?? "", name: name, index: index, count: count, in: &properties)
             case nil:
                 continue
             }
         }
-        if !tags.isEmpty {
-            properties.append(VCard.Property(name: "CATEGORIES", value: tags.sorted().map(VCard.escape).joined(separator: ",")))
-        }
+        if !tags.isEmpty { properties.append(categories(tags)) }
         var card = VCard(properties: properties)
         ensureRequired(&card)
         return card

@@ -296,7 +296,7 @@ public final class CardDAVConnector: ContactConnector {
                 // Edited on the server since accord listed it: merge again, keeping what accord
                 // does not change, and return the record without a version (see `WriteResult`).
                 let editedSince = update.basedOn.map { fetched.etag != $0 } ?? false
-                if editedSince, let field = update.conflictingField(in: VCardFields.record(fetched.card, id: update.id, version: nil, packed: false).fields) {
+                if editedSince, let field = update.conflictingField(in: VCardFields.fields(of: fetched.card)) {
                     return .failed(reason: "'\(field)' was edited in the address book during the run; the next run merges it")
                 }
                 var card = fetched.card
