@@ -117,7 +117,7 @@ public struct CSVConnector: ContactConnector {
                 let current = record(values, in: table, line: table.rows[index].line)
                 // Edited since accord listed it: a field this update sets is left for the next run
                 // to merge; an edit of other fields is kept, and the row comes back without a version.
-                let editedSince = update.basedOn.map { $0 != versions[update.id] } ?? false
+                let editedSince = update.wasEdited(now: versions[update.id])
                 if editedSince, let field = update.conflictingField(in: current.fields) {
                     return .failed(reason: "'\(field)' was edited in the row of '\(update.id)' during the run; the next run merges it")
                 }

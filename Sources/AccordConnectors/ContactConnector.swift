@@ -78,6 +78,12 @@ public struct ContactUpdate: Sendable, Hashable {
         fields.isEmpty && addSegments.values.allSatisfy(\.isEmpty) && removeSegments.values.allSatisfy(\.isEmpty)
     }
 
+    /// Whether the record, now at `version`, was edited since the version the update was worked
+    /// out from (false when the update does not say).
+    public func wasEdited(now version: String?) -> Bool {
+        basedOn.map { $0 != version } ?? false
+    }
+
     /// The first field the update sets whose value in `current` (the record as the app holds it
     /// now) is no longer the one the update was worked out from.
     public func conflictingField(in current: [String: [String]]) -> String? {

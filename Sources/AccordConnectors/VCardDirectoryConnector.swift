@@ -112,7 +112,7 @@ public struct VCardDirectoryConnector: ContactConnector {
             }
             // Edited since accord listed it: a field this update sets is left for the next run to
             // merge; an edit of other fields is kept, and the record comes back without a version.
-            let editedSince = update.basedOn.map { $0 != version } ?? false
+            let editedSince = update.wasEdited(now: version)
             if editedSince, let field = update.conflictingField(in: VCardFields.fields(of: card)) {
                 return .failed(reason: "'\(field)' was edited in '\(update.id)' during the run; the next run merges it")
             }

@@ -295,7 +295,7 @@ public final class CardDAVConnector: ContactConnector {
             for attempt in 1...2 {
                 // Edited on the server since accord listed it: merge again, keeping what accord
                 // does not change, and return the record without a version (see `WriteResult`).
-                let editedSince = update.basedOn.map { fetched.etag != $0 } ?? false
+                let editedSince = update.wasEdited(now: fetched.etag)
                 if editedSince, let field = update.conflictingField(in: VCardFields.fields(of: fetched.card)) {
                     return .failed(reason: "'\(field)' was edited in the address book during the run; the next run merges it")
                 }
