@@ -18,23 +18,17 @@ public struct ContactRecord: Sendable, Hashable {
     public var unsubscribed: Bool
 
     public init(id: String, version: String? = nil, fields: [String: [String]] = [:], segments: [String: Set<String>] = [:], unsubscribed: Bool = false) {
+        self.init(id: id, version: version, packedFields: PackedFields(fields), segments: segments, unsubscribed: unsubscribed)
+    }
+
+    /// A record whose fields are held as given: packed by a connector that reads them in name
+    /// order, or kept a dictionary (`PackedFields(unpacked:)`) for a write's result.
+    public init(id: String, version: String?, packedFields: PackedFields, segments: [String: Set<String>] = [:], unsubscribed: Bool = false) {
         self.id = id
         self.version = version
-        self.packedFields = PackedFields(fields)
+        self.packedFields = packedFields
         self.segments = segments
         self.unsubscribed = unsubscribed
-    }
-
-    /// A record whose fields are already packed.
-    public init(id: String, version: String?, packedFields: PackedFields, segments: [String: Set<String>] = [:]) {
-        self.init(id: id, version: version, segments: segments)
-        self.packedFields = packedFields
-    }
-
-    /// A record whose fields stay a dictionary (`PackedFields(unpacked:)`): for write results.
-    public init(id: String, version: String?, unpackedFields fields: [String: [String]], segments: [String: Set<String>] = [:]) {
-        self.init(id: id, version: version, segments: segments)
-        self.packedFields = PackedFields(unpacked: fields)
     }
 }
 

@@ -73,13 +73,15 @@ enum VCardFields {
             }
             if parts != nil { structuredSeen.append(property.name) }
         }
-        let segments = tags.isEmpty ? [:] : [tagSegment: tags]
+        let fields: PackedFields
         if packed {
-            return ContactRecord(id: id, version: version, packedFields: PackedFields(names: fieldNames, values: slots), segments: segments)
+            fields = PackedFields(names: fieldNames, values: slots)
+        } else {
+            var dictionary: [String: [String]] = [:]
+            for (name, values) in zip(fieldNames, slots) where !values.isEmpty { dictionary[name] = values }
+            fields = PackedFields(unpacked: dictionary)
         }
-        var fields: [String: [String]] = [:]
-        for (name, values) in zip(fieldNames, slots) where !values.isEmpty { fields[name] = values }
-        return ContactRecord(id: id, version: version, unpackedFields: fields, segments: segments)
+        return ContactRecord(id: id, version: version, packedFields: fields, segments: tags.isEmpty ? [:] : [tagSegment: tags])
     }
 
     /// The fields a card holds, as a dictionary: what an update's fields are compared with.
