@@ -93,7 +93,7 @@ extension StateStore {
         // (no rowid table beside the key's index), and the email index, which nothing queried,
         // is gone. Two B-trees fewer per write.
         migrator.registerMigration("v3") { db in
-            try db.create(table: "record_v3", options: .withoutRowID) { t in
+            try rebuild("record", options: .withoutRowID, db) { t in
                 t.column("connection", .text).notNull()
                 t.column("side", .text).notNull()
                 t.column("id", .text).notNull()
@@ -104,12 +104,6 @@ extension StateStore {
                 t.column("rules", .text)
                 t.primaryKey(["connection", "side", "id"])
             }
-            try db.execute(sql: """
-                INSERT INTO record_v3 (connection, side, id, email, version, fields, deleted, rules)
-                SELECT connection, side, id, email, version, fields, deleted, rules FROM record
-                """)
-            try db.drop(table: "record")
-            try db.rename(table: "record_v3", to: "record")
         }
         // Links are found by their (connection, a_id) and (connection, b_id) keys; an index on
         // the connection alone only cost every new link one more B-tree write.
@@ -120,7 +114,7 @@ extension StateStore {
         // (connection, a_id), with no rowid table beside it; the journal, empty between runs,
         // needs no index on its connection.
         migrator.registerMigration("v5") { db in
-            try db.create(table: "link_v5", options: .withoutRowID) { t in
+            try rebuild("link", options: .withoutRowID, db) { t in
                 t.column("connection", .text).notNull()
                 t.column("a_id", .text).notNull()
                 t.column("b_id", .text).notNull()
@@ -128,11 +122,19 @@ extension StateStore {
                 t.primaryKey(["connection", "a_id"])
                 t.uniqueKey(["connection", "b_id"])
             }
-            try db.execute(sql: "INSERT INTO link_v5 (connection, a_id, b_id, created_at) SELECT connection, a_id, b_id, created_at FROM link")
-            try db.drop(table: "link")
-            try db.rename(table: "link_v5", to: "link")
             try db.drop(index: "intent_on_connection")
         }
         return migrator
+    }
+
+    /// Rebuilds `table` under a new definition, copying every row (each new column from the old one
+    /// of the same name): SQLite cannot change in place how a table is stored.
+    private static func rebuild(_ table: String, options: TableOptions, _ db: Database, definition: (TableDefinition) -> Void) throws {
+        let rebuilt = table + "_rebuilt"
+        try db.create(table: rebuilt, options: options, body: definition)
+        let columns = try db.columns(in: rebuilt).map(\.name.quotedDatabaseIdentifier).joined(separator: ", ")
+        try db.execute(sql: "INSERT INTO \(rebuilt) (\(columns)) SELECT \(columns) FROM \(table)")
+        try db.drop(table: table)
+        try db.rename(table: rebuilt, to: table)
     }
 }
