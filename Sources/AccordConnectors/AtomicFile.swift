@@ -9,12 +9,12 @@ enum AtomicFile {
     ///   no second lookup by path is needed (a rename keeps size and modification time).
     @discardableResult
     static func write(_ text: String, to path: String) throws -> String {
-        var temporary = temporaryPath(for: path)
-        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        while descriptor < 0 && errno == EEXIST {  // left by a crashed process that had our pid
+        var temporary: String
+        var descriptor: Int32
+        repeat {  // a name taken is a leftover of a crashed process that had our pid: the next one
             temporary = temporaryPath(for: path)
             descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        }
+        } while descriptor < 0 && errno == EEXIST
         guard descriptor >= 0 else { throw ConnectorError("cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
         var bytes = Array(text.utf8)
         let written = bytes.withUnsafeMutableBytes { buffer in
