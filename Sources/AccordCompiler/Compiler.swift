@@ -71,14 +71,14 @@ public struct Compiler: Sendable {
     /// Compiles one connection file, loading only the app schemas it names (all of them when it
     /// cannot be parsed or names an app no schema file declares plainly).
     public static func compile(path: String, schemasDirectory: String) -> (plan: SyncPlan?, unit: Unit, compiler: Compiler) {
-        guard let source = try? FileDiscovery.read(path).get() else {
-            let compiler = Compiler(schemasDirectory: schemasDirectory)
-            let (plan, unit) = compiler.compile(path: path)
+        // The file is read and parsed once: first for the apps it names, then checked.
+        let source = try? FileDiscovery.read(path).get()
+        let parsed = source.map(ConnectionParser.parse)
+        let compiler = Compiler(schemasDirectory: schemasDirectory, apps: parsed?.syntax.map { Set($0.apps.compactMap(\.app?.value)) })
+        guard let source, let parsed else {
+            let (plan, unit) = compiler.compile(path: path)  // reports why the file cannot be read
             return (plan, unit, compiler)
         }
-        // The file is read and parsed once: first for the apps it names, then checked.
-        let parsed = ConnectionParser.parse(source)
-        let compiler = Compiler(schemasDirectory: schemasDirectory, apps: parsed.syntax.map { Set($0.apps.compactMap(\.app?.value)) })
         let (plan, unit) = compiler.planned(compiler.check(source, parsed: parsed))
         return (plan, unit, compiler)
     }
