@@ -102,14 +102,17 @@ public struct CSVConnector: ContactConnector {
                 fields[idColumn] = [id]
                 Self.set(fields, segments: contact.segments, into: &values, table: &table)
                 table.rows.append((line: table.rows.count + 2, values: values))
-                return .written(id: id, editedSince: false)
+                return .written(row: table.rows.count - 1, editedSince: false)
             }
         }
     }
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
-        try modify { table, versions in
-            updates.map { update in
+        try modify { table, loaded in
+            // Each row's version as the file holds it, before accord fills in ids or adds columns.
+            var versions: [String: String] = [:]
+            for row in loaded.rows { versions[id(of: row.values, in: loaded, line: row.line)] = Self.hash(row.values) }
+            return updates.map { update in
                 guard let index = table.rows.firstIndex(where: { id(of: $0.values, in: table, line: $0.line) == update.id }) else {
                     return .failed(reason: "the row no longer exists")
                 }
@@ -128,43 +131,38 @@ public struct CSVConnector: ContactConnector {
                 fields[idColumn] = [update.id]
                 Self.set(fields, segments: segments, into: &values, table: &table)
                 table.rows[index].values = values
-                return .written(id: update.id, editedSince: editedSince)
+                return .written(row: index, editedSince: editedSince)
             }
         }
     }
 
-    /// What `modify`'s change did to one row.
+    /// What `modify`'s change did to one row (an index into the table's rows).
     private enum RowChange {
-        case written(id: String, editedSince: Bool)
+        case written(row: Int, editedSince: Bool)
         case failed(reason: String)
     }
 
     /// Loads the table, changes it, writes it back atomically once, and returns each written
     /// record (without a version when it was edited since the update's listing). The change is
-    /// given each row's version as the file holds it, before accord fills in ids or adds columns.
-    private func modify(_ change: (inout CSVTable, _ versions: [String: String]) -> [RowChange]) throws -> [WriteResult] {
-        var table = try load()
-        var versions: [String: String] = [:]
-        for row in table.rows { versions[id(of: row.values, in: table, line: row.line)] = Self.hash(row.values) }
+    /// also given the table as loaded, before accord fills in ids or adds columns.
+    private func modify(_ change: (inout CSVTable, _ loaded: CSVTable) -> [RowChange]) throws -> [WriteResult] {
+        let loaded = try load()
+        var table = loaded
         // Persist derived ids so they stay stable.
         if let idIndex = table.header.firstIndex(of: idColumn) {
             for index in table.rows.indices where table.rows[index].values[idIndex].isEmpty {
                 table.rows[index].values[idIndex] = id(of: table.rows[index].values, in: table, line: table.rows[index].line)
             }
         }
-        let changes = change(&table, versions)
+        let changes = change(&table, loaded)
         try AtomicFile.write(table.serialized(), to: path)
-        var byID: [String: ContactRecord] = [:]
-        for row in table.rows {
-            let record = record(row.values, in: table, line: row.line)
-            byID[record.id] = record
-        }
+        // Only the written rows become records, as the file now holds them.
         return changes.map { change in
             switch change {
             case .failed(let reason):
                 return .failed(reason: reason)
-            case .written(let id, let editedSince):
-                guard var record = byID[id] else { return .failed(reason: "the row no longer exists") }
+            case .written(let index, let editedSince):
+                var record = record(table.rows[index].values, in: table, line: table.rows[index].line)
                 if editedSince { record.version = nil }
                 return .written(record)
             }
