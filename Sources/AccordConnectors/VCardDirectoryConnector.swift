@@ -88,13 +88,15 @@ public struct VCardDirectoryConnector: ContactConnector {
         try await concurrentMap(contacts) { contact in
             let uid = UUID().uuidString.lowercased()
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
-            return .written(try write(card, name: uid + ".vcf"))
+            return .written(try write(card, name: uid + ".vcf", creating: true))
         }
     }
 
-    /// Writes a card atomically and returns it as a record, without reading it back.
-    private func write(_ card: VCard, name: String) throws -> ContactRecord {
-        let version = try AtomicFile.write(card.serialized(), to: directory + "/" + name)
+    /// Writes a card atomically (a new file when `creating`, never replacing one) and returns it
+    /// as a record, without reading it back.
+    private func write(_ card: VCard, name: String, creating: Bool = false) throws -> ContactRecord {
+        let path = directory + "/" + name
+        let version = try creating ? AtomicFile.create(card.serialized(), at: path) : AtomicFile.write(card.serialized(), to: path)
         Failpoint.hit("vcard-file-written")
         return VCardFields.record(card, id: name, version: version, packed: false)
     }

@@ -52,3 +52,34 @@ import Testing
         #expect(record.version != nil && record.version != created.version)
     }
 }
+
+/// `AtomicFile`: a new file appears whole under its name or not at all, and never replaces one.
+@Suite struct AtomicFileTests {
+    @Test func aCreatedFileHasItsTextAndVersionAndLeavesNothingElse() throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/new.vcf"
+        let version = try AtomicFile.create("BEGIN:VCARD\r\nEND:VCARD\r\n", at: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "BEGIN:VCARD\r\nEND:VCARD\r\n")
+        #expect(try FileVersion.of(path: path) == version)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["new.vcf"])
+    }
+
+    @Test func aCreateDoesNotReplaceAFileOfThatName() throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/taken.vcf"
+        try "old".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(throws: ConnectorError.self) { try AtomicFile.create("new", at: path) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["taken.vcf"])
+    }
+
+    @Test func aCreateInAMissingDirectoryFailsWithItsPath() throws {
+        let path = temporaryDirectory() + "/missing.vcf"
+        let error = #expect(throws: ConnectorError.self) { try AtomicFile.create("text", at: path) }
+        #expect(error?.description.contains(path) == true)
+    }
+}
