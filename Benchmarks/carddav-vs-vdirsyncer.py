@@ -13,8 +13,17 @@ each tool its own empty address book and times:
 - 1% server: 1% of the cards edited on the server (by this script, over HTTP), synced back down;
 
 with the HTTP requests each run made (counted in Radicale's log), peak RSS, and the server's floor
-for the initial upload: the same cards PUT by a bare HTTP client (Python's http.client, as many
-connections at once as accord uses), into a third address book. The table shows medians.
+of each run but the first no-op: what a bare HTTP client (Python's http.client) needs from the
+server to do the same, timed against a third address book:
+
+- initial: the same cards PUT, as many at once as accord sends;
+- no-op: one change check (a Depth 0 PROPFIND of the collection's ctag);
+- 1% local: the check, then the same edits PUT;
+- 1% server: the check, a sync-collection REPORT from the token before the edits, and an
+  addressbook-multiget of the changed cards.
+
+The last column, vdirsyncer / floor, is the most any client could be faster than vdirsyncer in
+that run: a client that spent no time of its own. The table shows medians.
 
     ./Benchmarks/carddav-vs-vdirsyncer.py [--rounds N] [SIZE]
 
@@ -123,6 +132,47 @@ def floor_upload(server, source, book, names=None, edit=lambda body: body):
     return time.perf_counter() - start
 
 
+def request(server, method, path, body=b"", headers=None):
+    """One request on a fresh connection; the response body."""
+    connection = server.connection()
+    connection.request(method, path, body=body, headers=server.headers(headers))
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    assert response.status in (200, 201, 204, 207), (method, path, response.status)
+    return data
+
+
+def floor_check(server, book):
+    """The change check of a run: the collection's ctag; seconds."""
+    start = time.perf_counter()
+    request(server, "PROPFIND", f"/{USER}/{book}/", b'<propfind xmlns="DAV:" xmlns:CS="http://calendarserver.org/ns/">'
+            b'<prop><CS:getctag/></prop></propfind>', {"Depth": "0"})
+    return time.perf_counter() - start
+
+
+def sync_token(server, book):
+    data = request(server, "PROPFIND", f"/{USER}/{book}/", b'<propfind xmlns="DAV:"><prop><sync-token/></prop></propfind>', {"Depth": "0"})
+    return re.search(r"<(?:\w+:)?sync-token>([^<]+)<", data.decode()).group(1)
+
+
+def floor_server_changes(server, book, token):
+    """What a run needs to fetch the cards changed since `token`: the check, the sync report and a
+    multiget of the changed cards; seconds."""
+    start = time.perf_counter()
+    floor_check(server, book)
+    report = request(server, "REPORT", f"/{USER}/{book}/", (
+        f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1</sync-level>'
+        f'<prop><getetag/></prop></sync-collection>').encode(), {"Depth": "1", "Content-Type": "application/xml"})
+    hrefs = sorted(set(re.findall(r"<(?:\w+:)?href>([^<]+\.vcf)</", report.decode())))
+    request(server, "REPORT", f"/{USER}/{book}/", (
+        '<C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data/></D:prop>'
+        + "".join(f"<D:href>{href}</D:href>" for href in hrefs) + "</C:addressbook-multiget>").encode(),
+        {"Depth": "1", "Content-Type": "application/xml"})
+    assert hrefs, "the sync report listed no changed card"
+    return time.perf_counter() - start
+
+
 def edit_on_server(server, book, count):
     """Edits `count` cards of an address book over HTTP, as another client would."""
     connection = server.connection()
@@ -173,7 +223,7 @@ def main():
     generate(n, source)
     server = Radicale(f"{WORK}/radicale")
     phases = ["initial", "no-op after upload", "no-op", "1% local", "1% server"]
-    samples, floors, update_floors = {}, [], []
+    samples, phase_floors = {}, {}
     try:
         for round in range(rounds):
             tools = {}
@@ -185,19 +235,29 @@ def main():
                 setup = setup_accord(server, folder, source, book, f"{ROOT}/schemas") if tool == "accord" else setup_vdirsyncer(server, folder, source, book)
                 tools[tool] = (accord if tool == "accord" else "vdirsyncer", *setup, folder, book)
             server.make_book(f"floor-{round}")
-            floors.append(floor_upload(server, source, f"floor-{round}"))
+            floor_book = f"floor-{round}"
+            phase_floors.setdefault("initial", []).append(floor_upload(server, source, floor_book))
             order = ["accord", "vdirsyncer"] if round % 2 == 0 else ["vdirsyncer", "accord"]
             for phase in phases:
                 for tool in order:
                     program, argv, env, folder, book = tools[tool]
+                    floor = None
+                    if phase == "no-op" and tool == order[0]:
+                        floor = floor_check(server, floor_book)
                     if phase == "1% local":
                         local_benchmark.change_one_percent(f"{folder}/a")
                         if tool == order[0]:
-                            update_floors.append(floor_upload(
-                                server, source, f"floor-{round}", names=sorted(os.listdir(source))[:: 100],
-                                edit=lambda body: body.replace(b"TEL;TYPE=CELL:+1 555 ", b"TEL;TYPE=CELL:+1 666 ")))
+                            floor = floor_check(server, floor_book) + floor_upload(
+                                server, source, floor_book, names=sorted(os.listdir(source))[:: 100],
+                                edit=lambda body: body.replace(b"TEL;TYPE=CELL:+1 555 ", b"TEL;TYPE=CELL:+1 666 "))
                     if phase == "1% server":
                         edit_on_server(server, book, n // 100)
+                        if tool == order[0]:
+                            token = sync_token(server, floor_book)
+                            edit_on_server(server, floor_book, n // 100)
+                            floor = floor_server_changes(server, floor_book, token)
+                    if floor is not None:
+                        phase_floors.setdefault(phase, []).append(floor)
                     samples.setdefault((phase, tool), []).append(timed(server, [program, *argv], env))
             for tool in order:
                 assert len(os.listdir(f"{tools[tool][3]}/a")) == n, f"{tool} lost or added contacts"
@@ -205,20 +265,20 @@ def main():
         server.stop()
     shutil.rmtree(WORK, ignore_errors=True)
 
-    phase_floors = {"initial": median(floors), "1% local": median(update_floors)}
     print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> CardDAV (Radicale), {n:,} contacts; "
           f"{os.cpu_count()} cores; times and requests: medians of {rounds} rounds; peak RSS: the largest\n")
-    print("| run | accord | vdirsyncer | accord faster by | accord requests | vdirsyncer requests | accord peak RSS | vdirsyncer peak RSS | server floor | accord / floor |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| run | accord | vdirsyncer | accord faster by | accord requests | vdirsyncer requests | accord peak RSS | vdirsyncer peak RSS | server floor | accord / floor | vdirsyncer / floor |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for phase in phases:
         a, v = samples[(phase, "accord")], samples[(phase, "vdirsyncer")]
         a_s, v_s = median([s for s, _, _ in a]), median([s for s, _, _ in v])
         a_req, v_req = median([r for _, _, r in a]), median([r for _, _, r in v])
         a_rss, v_rss = max(r for _, r, _ in a), max(r for _, r, _ in v)
-        floor = phase_floors.get(phase)
-        floor_text = f"{floor:.2f} s" if floor else ""
+        floor = median(phase_floors[phase]) if phase in phase_floors else None
+        floor_text = f"{floor:.3f} s" if floor else ""
         over = f"{a_s / floor:.2f}×" if floor else ""
-        print(f"| {phase} | {a_s:.2f} s | {v_s:.2f} s | {v_s / a_s:.1f}× | {a_req:.0f} | {v_req:.0f} | {a_rss:.0f} MB | {v_rss:.0f} MB | {floor_text} | {over} |")
+        best = f"{v_s / floor:.1f}×" if floor else ""
+        print(f"| {phase} | {a_s:.2f} s | {v_s:.2f} s | {v_s / a_s:.1f}× | {a_req:.0f} | {v_req:.0f} | {a_rss:.0f} MB | {v_rss:.0f} MB | {floor_text} | {over} | {best} |")
 
 
 if __name__ == "__main__":
