@@ -97,7 +97,7 @@ public struct CSVConnector: ContactConnector {
         try modify { table, _ in
             contacts.map { contact in
                 var values = Array(repeating: "", count: table.header.count)
-                let id = UUID().uuidString.lowercased()
+                let id = TimeOrderedUUID.next()
                 var fields = contact.fields
                 fields[idColumn] = [id]
                 Self.set(fields, segments: contact.segments, into: &values, table: &table)

@@ -86,7 +86,7 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try await concurrentMap(contacts) { contact in
-            let uid = UUID().uuidString.lowercased()
+            let uid = TimeOrderedUUID.next()
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             return .written(try write(card, name: uid + ".vcf", creating: true))
         }

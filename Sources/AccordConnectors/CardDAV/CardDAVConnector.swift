@@ -274,7 +274,7 @@ public final class CardDAVConnector: ContactConnector {
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         let book = try await addressBookForWriting()
         return try await inOrder(contacts) { contact in
-            let uid = UUID().uuidString.lowercased()
+            let uid = TimeOrderedUUID.next()
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             let id = book.url.path(percentEncoded: true) + uid + ".vcf"
             let result = try await self.put(card, id: id, in: book, condition: ["If-None-Match": "*"])
