@@ -1,10 +1,13 @@
 import Foundation
 import Synchronization
 
-/// Writes a file atomically: a temporary file in the same directory, then a rename over the
-/// target, so a reader (or a crash) sees the old file or the new one, never a part. No fsync: like
-/// `cp`, it protects against a process dying, not against the machine losing power.
+/// Writes a file atomically, so a reader (or a crash) sees the old file or the new one, never a
+/// part: a replacement is a temporary file in the same directory renamed over the target, a new
+/// file an unnamed one linked under its name. No fsync: like `cp`, it protects against a process
+/// dying, not against the machine losing power.
 enum AtomicFile {
+    /// Writes `text` to `path`, replacing the file there if any.
+    ///
     /// - Returns: the written file's version (`FileVersion`), taken from the open descriptor, so
     ///   no second lookup by path is needed (a rename keeps size and modification time).
     @discardableResult
