@@ -45,12 +45,14 @@ enum AtomicFile {
     @discardableResult
     static func create(_ text: String, at path: String) throws -> String {
         guard unnamedFiles.load(ordering: .relaxed) else { return try write(text, to: path) }
+        // The first refusal of unnamed files (by the file system, or no `/proc`) turns them off.
+        func withoutUnnamedFiles() throws -> String {
+            unnamedFiles.store(false, ordering: .relaxed)
+            return try write(text, to: path)
+        }
         let descriptor = open(directory(of: path), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            if errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL {
-                unnamedFiles.store(false, ordering: .relaxed)
-                return try write(text, to: path)
-            }
+            if errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL { return try withoutUnnamedFiles() }
             throw ConnectorError("cannot create '\(path)': \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
@@ -61,10 +63,7 @@ enum AtomicFile {
             throw ConnectorError("cannot write '\(path)': \(error)")
         }
         guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
-            if errno == ENOENT, access("/proc/self/fd", F_OK) != 0 {
-                unnamedFiles.store(false, ordering: .relaxed)
-                return try write(text, to: path)
-            }
+            if errno == ENOENT, access("/proc/self/fd", F_OK) != 0 { return try withoutUnnamedFiles() }
             throw ConnectorError("cannot create '\(path)': \(String(cString: strerror(errno)))")
         }
         return version
@@ -74,8 +73,7 @@ enum AtomicFile {
     /// `__O_TMPFILE` being 0o20000000 on Linux's common architectures.
     private static let O_TMPFILE: Int32 = 0o20000000 | O_DIRECTORY
 
-    /// Whether unnamed files worked so far; the first refusal makes every later create name a
-    /// temporary file instead.
+    /// Whether unnamed files worked so far.
     private static let unnamedFiles = Atomic<Bool>(true)
 
     /// Writes all of `text` to an open file and returns the file's version.
