@@ -109,13 +109,19 @@ public struct CSVConnector: ContactConnector {
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         try modify { table, loaded in
-            // Each row's version as the file holds it, before accord fills in ids or adds columns.
+            // One pass over the rows as the file holds them (before accord fills in ids or adds
+            // columns, which keeps every row's id): where each updated record is, and its version.
+            let wanted = Set(updates.map(\.id))
+            var rows: [String: Int] = [:]
             var versions: [String: String] = [:]
-            for row in loaded.rows { versions[id(of: row.values, in: loaded, line: row.line)] = Self.hash(row.values) }
+            for (index, row) in loaded.rows.enumerated() {
+                let id = id(of: row.values, in: loaded, line: row.line)
+                guard wanted.contains(id) else { continue }
+                if rows[id] == nil { rows[id] = index }
+                versions[id] = Self.hash(row.values)
+            }
             return updates.map { update in
-                guard let index = table.rows.firstIndex(where: { id(of: $0.values, in: table, line: $0.line) == update.id }) else {
-                    return .failed(reason: "the row no longer exists")
-                }
+                guard let index = rows[update.id] else { return .failed(reason: "the row no longer exists") }
                 var values = table.rows[index].values
                 let current = record(values, in: table, line: table.rows[index].line)
                 // Edited since accord listed it: a field this update sets is left for the next run
