@@ -109,6 +109,18 @@ def timed(server, argv, env=None):
     return seconds, rss, server.requests() - before
 
 
+def request(server, method, path, body=b"", headers=None, expect=(200, 201, 204, 207)):
+    """One request on a fresh connection, the way a bare client sends it; the response body and
+    headers."""
+    connection = server.connection()
+    connection.request(method, path, body=body, headers=server.headers(headers))
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    assert response.status in expect, (method, path, response.status)
+    return data, response.headers
+
+
 def floor_upload(server, source, book, names=None, edit=lambda body: body):
     """The cards (all, or `names`, changed by `edit`) PUT by a bare client, CONCURRENCY at once; seconds."""
     edited = names is not None
@@ -117,30 +129,14 @@ def floor_upload(server, source, book, names=None, edit=lambda body: body):
 
     def put(item):
         name, body = item
-        connection = server.connection()
         condition = {} if edited else {"If-None-Match": "*"}
-        connection.request("PUT", f"/{USER}/{book}/{name}", body=body,
-                           headers=server.headers({"Content-Type": "text/vcard; charset=utf-8", **condition}))
-        response = connection.getresponse()
-        response.read()
-        connection.close()
-        assert response.status in ((200, 201, 204) if edited else (201, 204)), response.status
+        request(server, "PUT", f"/{USER}/{book}/{name}", body, {"Content-Type": "text/vcard; charset=utf-8", **condition},
+                expect=(200, 201, 204) if edited else (201, 204))
 
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
         list(pool.map(put, bodies))
     return time.perf_counter() - start
-
-
-def request(server, method, path, body=b"", headers=None):
-    """One request on a fresh connection; the response body."""
-    connection = server.connection()
-    connection.request(method, path, body=body, headers=server.headers(headers))
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
-    assert response.status in (200, 201, 204, 207), (method, path, response.status)
-    return data
 
 
 def floor_check(server, book):
@@ -152,7 +148,7 @@ def floor_check(server, book):
 
 
 def sync_token(server, book):
-    data = request(server, "PROPFIND", f"/{USER}/{book}/", b'<propfind xmlns="DAV:"><prop><sync-token/></prop></propfind>', {"Depth": "0"})
+    data, _ = request(server, "PROPFIND", f"/{USER}/{book}/", b'<propfind xmlns="DAV:"><prop><sync-token/></prop></propfind>', {"Depth": "0"})
     return re.search(r"<(?:\w+:)?sync-token>([^<]+)<", data.decode()).group(1)
 
 
@@ -161,7 +157,7 @@ def floor_server_changes(server, book, token):
     multiget of the changed cards; seconds."""
     start = time.perf_counter()
     floor_check(server, book)
-    report = request(server, "REPORT", f"/{USER}/{book}/", (
+    report, _ = request(server, "REPORT", f"/{USER}/{book}/", (
         f'<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1</sync-level>'
         f'<prop><getetag/></prop></sync-collection>').encode(), {"Depth": "1", "Content-Type": "application/xml"})
     hrefs = sorted(set(re.findall(r"<(?:\w+:)?href>([^<]+\.vcf)</", report.decode())))
@@ -175,22 +171,13 @@ def floor_server_changes(server, book, token):
 
 def edit_on_server(server, book, count):
     """Edits `count` cards of an address book over HTTP, as another client would."""
-    connection = server.connection()
-    connection.request("PROPFIND", f"/{USER}/{book}/", headers=server.headers({"Depth": "1"}),
-                       body=b'<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>')
-    hrefs = sorted(set(re.findall(r"<href>([^<]+\.vcf)</href>", connection.getresponse().read().decode())))
-    connection.close()
+    listing, _ = request(server, "PROPFIND", f"/{USER}/{book}/", b'<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>', {"Depth": "1"})
+    hrefs = sorted(set(re.findall(r"<(?:\w+:)?href>([^<]+\.vcf)</", listing.decode())))
     for href in hrefs[:: max(len(hrefs) // count, 1)][:count]:
-        connection = server.connection()
-        connection.request("GET", href, headers=server.headers())
-        response = connection.getresponse()
-        card, etag = response.read().decode(), response.getheader("ETag")
-        connection.close()
+        card, headers = request(server, "GET", href)
+        card = card.decode()
         card = re.sub(r"TITLE:[^\r\n]*", "TITLE:Edited on the server", card) if "TITLE:" in card else card.replace("END:VCARD", "TITLE:Edited on the server\r\nEND:VCARD")
-        connection = server.connection()
-        connection.request("PUT", href, body=card.encode(), headers=server.headers({"Content-Type": "text/vcard", "If-Match": etag}))
-        assert connection.getresponse().status in (200, 201, 204)
-        connection.close()
+        request(server, "PUT", href, card.encode(), {"Content-Type": "text/vcard", "If-Match": headers["ETag"]}, expect=(200, 201, 204))
 
 
 def setup_accord(server, folder, source, book, schemas):
