@@ -215,8 +215,15 @@ struct Engine {
 
     /// Loads the stored values of the records this run looks at besides the listed ones: the
     /// counterparts of changed, new and deleted records, unlinked records (they may be matched,
-    /// created or excluded) and records whose last write failed.
+    /// created or excluded) and records whose last write failed. A full scan looks at every
+    /// record, so it loads every stored one without working out which (a first run has none).
     private mutating func loadTouchedRecords() throws {
+        if fullScan {
+            for side in StoredSide.allCases where !(snapshot.records[side] ?? [:]).isEmpty {
+                takeStoredValues(try store.fields(plan.connection, side: side, ids: nil), side: side)
+            }
+            return
+        }
         var touched: [StoredSide: Set<String>] = [.a: [], .b: []]
         for side in StoredSide.allCases {
             let opposite = Self.other(side)
@@ -233,11 +240,15 @@ struct Engine {
         for side in StoredSide.allCases {
             let known = touched[side]!.filter { snapshot.records[side]?[$0] != nil }
             guard !known.isEmpty else { continue }
-            let loaded = try store.fields(plan.connection, side: side, ids: fullScan ? nil : known)
-            baselines[side] = loaded
-            for (id, values) in loaded where !current[side]!.contains(id) && isLive(side, id) {
-                current[side]![id] = values
-            }
+            takeStoredValues(try store.fields(plan.connection, side: side, ids: known), side: side)
+        }
+    }
+
+    /// Stored values become the baselines, and the current values of live records not listed.
+    private mutating func takeStoredValues(_ loaded: [String: Values], side: StoredSide) {
+        baselines[side] = loaded
+        for (id, values) in loaded where !current[side]!.contains(id) && isLive(side, id) {
+            current[side]![id] = values
         }
     }
 
@@ -273,6 +284,7 @@ struct Engine {
     private mutating func indexEmails() {
         for side in StoredSide.allCases {
             var index: [String: [String]] = [:]
+            index.reserveCapacity(liveEmails[side]!.count)
             for (id, email) in liveEmails[side]! {
                 if let email { index[email, default: []].append(id) }
             }
@@ -297,11 +309,15 @@ struct Engine {
         return result
     }
 
+    /// Links each unlinked a record to the one unlinked b record holding its email. The order
+    /// does not matter: two a records with one email are duplicates, never matched, so no two
+    /// candidates can claim the same b record.
     private mutating func matchByEmail(duplicates: [StoredSide: Set<String>]) {
-        let unlinked = liveEmails[.a]!.filter { linkOf[.a]![$0.key] == nil && !duplicates[.a]!.contains($0.key) }
-        for (id, email) in unlinked.sorted(by: { $0.key < $1.key }) {
+        for (id, email) in liveEmails[.a]! {
             // An email held by one b record only (several would be duplicates), still unlinked.
-            guard let email, let bIDs = emailIndex[.b]![email], bIDs.count == 1, linkOf[.b]![bIDs[0]] == nil else { continue }
+            guard let email, let bIDs = emailIndex[.b]![email], bIDs.count == 1, linkOf[.a]![id] == nil,
+                  linkOf[.b]![bIDs[0]] == nil, !duplicates[.a]!.contains(id)
+            else { continue }
             addLink(a: id, b: bIDs[0])
         }
     }
@@ -313,6 +329,7 @@ struct Engine {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             var result: [String: [Int]] = [:]
             let records = current[source]!
+            result.reserveCapacity(records.ids.count)
             let readsValues = rules.contains { $0.predicate.readsValues }
             for id in records.ids {
                 result[id] = matchingRules(rules, readsValues ? records[id]! : [:], linked: linkOf[source]![id] != nil)
@@ -569,7 +586,7 @@ struct Engine {
 
     // MARK: - Writing
 
-    private func contactChange(_ values: Values) -> (fields: [String: [String]], segments: [String: Set<String>]) {
+    private static func contactChange(_ values: Values) -> (fields: [String: [String]], segments: [String: Set<String>]) {
         var fields: [String: [String]] = [:]
         var segments: [String: Set<String>] = [:]
         for (key, list) in values {
@@ -598,32 +615,42 @@ struct Engine {
         let intentIDs = try store.recordIntents(
             creates.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
         let batchSize = max(connector.batchSize, 1)
+        let app = app(target)
         var sent = 0
+        // A pipeline of three stages, one batch in each: the next batch's values are worked out
+        // and the last batch's results taken in while a batch is written, and each batch's state
+        // is committed while the next one is written (one commit at a time, in order). Only one
+        // batch is ever being written, so the failpoints and stop requests fall between batches.
         try await withThrowingTaskGroup(of: Void.self) { commits in
-            for start in stride(from: 0, to: creates.count, by: batchSize) where !options.shouldStop() {
-                let end = min(start + batchSize, creates.count)
-                let batch = Array(creates[start..<end])
-                let sourceValues = batch.map { current[source]![$0.sourceID] }
-                let batchValues = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? [:]) }
-                if options.reportsChanges { changes += zip(batch, batchValues).map(Self.change(creating:_:)) }
-                Failpoint.hit("before-create")
-                sent = end
-                let results = try await write(target) {
-                    try await connector.create(batchValues.map { values in
-                        let change = contactChange(values)
-                        return NewContact(fields: change.fields, segments: change.segments)
-                    })
+            try await withThrowingTaskGroup(of: [WriteResult].self) { writes in
+                func send(_ batch: PreparedCreates) {
+                    if options.reportsChanges { changes += zip(batch.creates, batch.values).map(Self.change(creating:_:)) }
+                    Failpoint.hit("before-create")
+                    sent = batch.range.upperBound
+                    writes.addTask { try await Self.write(to: app) { try await connector.create(batch.contacts) } }
                 }
-                Failpoint.hit("after-create")
-                var state = recordCreated(batch, results: results, sourceValues: sourceValues, target: target)
-                state.removedIntents = Array(intentIDs[start..<end])
-                // One commit at a time, in order.
-                try await commits.next()
-                commits.addTask { [store, connection = plan.connection, state] in
-                    try store.apply(state, connection: connection)
-                    Failpoint.hit("after-create-commit")
+                guard !creates.isEmpty, !options.shouldStop() else { return }
+                var writing = preparedCreates(creates, 0..<min(batchSize, creates.count), source: source)
+                send(writing)
+                while true {
+                    let end = writing.range.upperBound
+                    let following = end < creates.count
+                        ? preparedCreates(creates, end..<min(end + batchSize, creates.count), source: source) : nil
+                    let results = try await writes.next()!
+                    Failpoint.hit("after-create")
+                    let sending = options.shouldStop() ? nil : following
+                    if let sending { send(sending) }
+                    var state = recordCreated(writing.creates, results: results, sourceValues: writing.sourceValues, target: target)
+                    state.removedIntents = Array(intentIDs[writing.range])
+                    try await commits.next()
+                    commits.addTask { [store, connection = plan.connection, state] in
+                        try store.apply(state, connection: connection)
+                        Failpoint.hit("after-create-commit")
+                    }
+                    report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
+                    guard let sending else { break }
+                    writing = sending
                 }
-                report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
             }
             try await commits.waitForAll()
         }
@@ -633,6 +660,26 @@ struct Engine {
             state.removedIntents = Array(intentIDs[sent...])
             try store.apply(state, connection: plan.connection)
         }
+    }
+
+    /// A batch of creates ready to send: its source values and the contacts made from them.
+    struct PreparedCreates: Sendable {
+        var range: Range<Int>
+        var creates: [Create]
+        var sourceValues: [Values?]
+        var values: [Values]
+        var contacts: [NewContact]
+    }
+
+    private func preparedCreates(_ creates: [Create], _ range: Range<Int>, source: StoredSide) -> PreparedCreates {
+        let batch = Array(creates[range])
+        let sourceValues = batch.map { current[source]![$0.sourceID] }
+        let values = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? [:]) }
+        let contacts = values.map { values in
+            let change = Self.contactChange(values)
+            return NewContact(fields: change.fields, segments: change.segments)
+        }
+        return PreparedCreates(range: range, creates: batch, sourceValues: sourceValues, values: values, contacts: contacts)
     }
 
     /// Takes in the results of a batch of creates: links, rules, counts and health entries, and
@@ -760,7 +807,7 @@ struct Engine {
         for start in stride(from: 0, to: contactUpdates.count, by: max(connector.batchSize, 1)) where !options.shouldStop() {
             let batch = Array(contactUpdates[start..<min(start + connector.batchSize, contactUpdates.count)])
             Failpoint.hit("before-update")
-            let results = try await write(target) { try await connector.update(batch) }
+            let results = try await Self.write(to: app(target)) { try await connector.update(batch) }
             Failpoint.hit("after-update")
             var state = StateChanges()
             for (update, result) in zip(batch, results) {
@@ -799,11 +846,11 @@ struct Engine {
     }
 
     /// Runs a write, turning a thrown error into a run-stopping error that names the app.
-    private func write(_ side: StoredSide, _ body: () async throws -> [WriteResult]) async throws -> [WriteResult] {
+    private static func write(to app: SyncPlan.App, _ body: () async throws -> [WriteResult]) async throws -> [WriteResult] {
         do {
             return try await body()
         } catch {
-            throw ConnectorError("writing to app '\(app(side).app)' (\(side.rawValue)) failed: \(error)")
+            throw ConnectorError("writing to app '\(app.app)' (\(app.side)) failed: \(error)")
         }
     }
 
