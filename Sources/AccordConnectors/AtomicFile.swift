@@ -7,11 +7,15 @@ import Synchronization
 /// dying, not against the machine losing power.
 enum AtomicFile {
     /// Writes `text` to `path`, replacing the file there if any.
+    @discardableResult
+    static func write(_ text: String, to path: String) throws -> String { try write(Array(text.utf8), to: path) }
+
+    /// Writes `bytes` to `path`, replacing the file there if any.
     ///
     /// - Returns: the written file's version (`FileVersion`), taken from the open descriptor, so
     ///   no second lookup by path is needed (a rename keeps size and modification time).
     @discardableResult
-    static func write(_ text: String, to path: String) throws -> String {
+    static func write(_ bytes: [UInt8], to path: String) throws -> String {
         var temporary: String
         var descriptor: Int32
         repeat {  // a name taken is a leftover of a crashed process that had our pid: the next one
@@ -22,7 +26,7 @@ enum AtomicFile {
         defer { close(descriptor) }
         let version: String
         do {
-            version = try fill(descriptor, with: text)
+            version = try fill(descriptor, with: bytes)
         } catch {
             unlink(temporary)
             throw ConnectorError("cannot write '\(temporary)': \(error)")
@@ -35,6 +39,10 @@ enum AtomicFile {
         return version
     }
 
+    /// Writes a new file of `text` atomically, as `create(_:at:)` does with bytes.
+    @discardableResult
+    static func create(_ text: String, at path: String) throws -> String { try create(Array(text.utf8), at: path) }
+
     /// Writes a new file atomically, failing rather than replacing a file of that name: an unnamed
     /// file (`O_TMPFILE`) in the target's directory is written, then linked under its name. That
     /// is one directory entry made instead of a temporary one made, renamed and removed; creating
@@ -43,12 +51,12 @@ enum AtomicFile {
     ///
     /// - Returns: the written file's version.
     @discardableResult
-    static func create(_ text: String, at path: String) throws -> String {
-        guard unnamedFiles.load(ordering: .relaxed) else { return try write(text, to: path) }
+    static func create(_ bytes: [UInt8], at path: String) throws -> String {
+        guard unnamedFiles.load(ordering: .relaxed) else { return try write(bytes, to: path) }
         // The first refusal of unnamed files (by the file system, or no `/proc`) turns them off.
         func withoutUnnamedFiles() throws -> String {
             unnamedFiles.store(false, ordering: .relaxed)
-            return try write(text, to: path)
+            return try write(bytes, to: path)
         }
         let descriptor = open(directory(of: path), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -58,7 +66,7 @@ enum AtomicFile {
         defer { close(descriptor) }
         let version: String
         do {
-            version = try fill(descriptor, with: text)
+            version = try fill(descriptor, with: bytes)
         } catch {
             throw ConnectorError("cannot write '\(path)': \(error)")
         }
@@ -76,10 +84,9 @@ enum AtomicFile {
     /// Whether unnamed files worked so far.
     private static let unnamedFiles = Atomic<Bool>(true)
 
-    /// Writes all of `text` to an open file and returns the file's version.
-    private static func fill(_ descriptor: Int32, with text: String) throws -> String {
-        var bytes = Array(text.utf8)
-        let written = bytes.withUnsafeMutableBytes { buffer in
+    /// Writes all of `bytes` to an open file and returns the file's version.
+    private static func fill(_ descriptor: Int32, with bytes: [UInt8]) throws -> String {
+        let written = bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
                 let count = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)

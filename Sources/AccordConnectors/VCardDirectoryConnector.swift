@@ -96,7 +96,8 @@ public struct VCardDirectoryConnector: ContactConnector {
     /// as a record, without reading it back.
     private func write(_ card: VCard, name: String, creating: Bool = false) throws -> ContactRecord {
         let path = directory + "/" + name
-        let version = try creating ? AtomicFile.create(card.serialized(), at: path) : AtomicFile.write(card.serialized(), to: path)
+        let bytes = card.serializedBytes()
+        let version = try creating ? AtomicFile.create(bytes, at: path) : AtomicFile.write(bytes, to: path)
         Failpoint.hit("vcard-file-written")
         return VCardFields.record(card, id: name, version: version, packed: false)
     }

@@ -59,6 +59,23 @@ import Testing
         #expect(text.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 75 })
     }
 
+    /// The bytes are each content line followed by CRLF, folded at 75 octets between characters.
+    @Test func serializedBytesAreTheLinesFoldedAt75Octets() throws {
+        var card = try VCard.parse(Self.card40)
+        card.properties += [
+            VCard.Property(group: "item2", name: "NOTE", parameters: "LANGUAGE=de", value: String(repeating: "ü", count: 50)),
+            VCard.Property(name: "X-EXACT", value: String(repeating: "x", count: 67)),
+            VCard.Property(name: "X-LONGER", value: String(repeating: "y", count: 67)),
+            VCard.Property(name: "X-FLAG", value: "👍🏽 " + String(repeating: "z", count: 80)),
+        ]
+        let expected = "BEGIN:VCARD\r\n" + card.properties.map { VCard.fold($0.line) + "\r\n" }.joined() + "END:VCARD\r\n"
+        #expect(card.serializedBytes() == Array(expected.utf8))
+        #expect(card.serialized() == expected)
+        #expect(expected.contains("X-EXACT:" + String(repeating: "x", count: 67) + "\r\n"))
+        #expect(!expected.contains("X-LONGER:" + String(repeating: "y", count: 67) + "\r\n"))
+        #expect(try VCard.parse(card.serialized()) == card)
+    }
+
     @Test func roundTripWithoutChangesIsLossless() throws {
         let card = try VCard.parse(Self.card40)
         #expect(try VCard.parse(card.serialized()) == card)

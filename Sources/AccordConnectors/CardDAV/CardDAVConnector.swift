@@ -337,7 +337,7 @@ public final class CardDAVConnector: ContactConnector {
     private func put(_ card: VCard, id: String, in book: AddressBook, condition: [String: String]) async throws -> PutResult {
         let request = HTTPRequest(
             "PUT", resourceURL(id, in: book), headers: condition.merging(["Content-Type": "text/vcard; charset=utf-8"]) { $1 },
-            body: Data(card.serialized().utf8))
+            body: Data(card.serializedBytes()))
         let response = try await client.send(request)
         switch response.status {
         case 200...299:
