@@ -97,8 +97,12 @@ public struct Runner: Sendable {
         if let runID {
             try store.finishRun(runID, connection: plan.connection, status: "ok", counts: counts.dictionary, error: nil, fingerprint: plan.fingerprint)
         }
+        let changes = engine?.changes ?? []
+        // A first run's engine holds every listed record: freeing its tables took 0.2 s at
+        // 100,000 contacts, which neither the report nor the process's exit need wait for.
+        if let finished = engine.take() { Task.detached(priority: .background) { withExtendedLifetime(finished) {} } }
         return RunReport(
-            connection: plan.connection, fullScan: fullScan, unchanged: unchanged, dryRun: options.dryRun, counts: counts, changes: engine?.changes ?? [],
+            connection: plan.connection, fullScan: fullScan, unchanged: unchanged, dryRun: options.dryRun, counts: counts, changes: changes,
             seconds: Date().timeIntervalSince(start), error: nil)
     }
 

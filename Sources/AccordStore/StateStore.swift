@@ -40,6 +40,16 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Closes the file: SQLite folds its write-ahead log into the database and removes it; any
+    /// later use throws. A store also closes when it is freed, but a command closes it when it is
+    /// done, so the moment does not depend on which holder frees it last.
+    public func close() throws {
+        // The readers go first (`releaseMemory` closes the idle ones): only the last connection
+        // to close folds in and removes the log, and a reader, opened read-only, cannot.
+        (writer as? DatabasePool)?.releaseMemory()
+        try writer.close()
+    }
+
     /// An in-memory store, for tests and dry runs.
     public init() throws {
         writer = try DatabaseQueue()

@@ -64,6 +64,7 @@ extension Accord {
                 guard let every, !stop.requested else { break }
                 await stop.sleep(every)
             } while !stop.requested
+            try store.close()
             if failed, every == nil { throw ExitCode.failure }
         }
 

@@ -41,6 +41,19 @@ import Testing
         #expect(activity.status == 0 && activity.stdout.isEmpty)
     }
 
+    /// Once a run is over the state is one file: the store is closed and its log folded in,
+    /// although the finished run's tables are freed in the background.
+    @Test func aFinishedRunLeavesOnlyTheStateFile() throws {
+        let sandbox = try makeSandbox()
+        defer { sandbox.remove() }
+        for _ in 0..<2 {
+            let output = try sandbox.accord(["run"])
+            #expect(output.status == 0, "\(output.stderr)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: sandbox.directory).filter { $0.hasPrefix("state.sqlite") }
+            #expect(files == ["state.sqlite"])
+        }
+    }
+
     @Test func runHealthActivityInTextAndJSON() async throws {
         let sandbox = try makeSandbox()
         defer { sandbox.remove() }
