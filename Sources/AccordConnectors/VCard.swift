@@ -31,48 +31,86 @@ public struct VCard: Sendable, Hashable {
 
     // MARK: - Parsing
 
-    /// Parses one vCard. Works on UTF-8 code units: line ends, folding and the separators it
-    /// looks for are all ASCII, and walking characters would cost several times more.
+    /// Parses one vCard. Works on UTF-8 bytes: line ends, folding and the separators it looks
+    /// for are all ASCII, and each property's parts are made straight from the bytes between them
+    /// (a first run parses every card: building each line as a string first, then its parts as
+    /// substrings, cost twice as much).
     public static func parse(_ text: String) throws -> VCard {
-        var lines: [String] = []
-        let utf8 = text.utf8
-        var start = utf8.startIndex
-        func take(_ end: String.Index) {
+        var text = text
+        return try text.withUTF8 { try parse(bytes: $0) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> VCard {
+        // The content lines, unfolded: a line starting with a space or tab continues the one
+        // before it (empty lines are dropped). Most cards have no folded line, so a line is kept
+        // as a range of `bytes` until a continuation makes it a buffer of its own.
+        var lines: [ContentLine] = []
+        var start = 0
+        func take(_ end: Int) {
             guard start < end else { return }
-            let first = utf8[start]
-            // Unfold: a line starting with a space or tab continues the previous one.
+            let first = bytes[start]
             if (first == UInt8(ascii: " ") || first == UInt8(ascii: "\t")), !lines.isEmpty {
-                lines[lines.count - 1] += text[utf8.index(after: start)..<end]
+                lines[lines.count - 1].append(UnsafeBufferPointer(rebasing: bytes[(start + 1)..<end]), from: bytes)
             } else {
-                lines.append(String(text[start..<end]))
+                lines.append(.range(start..<end))
             }
         }
-        var index = utf8.startIndex
-        while index < utf8.endIndex {
-            let byte = utf8[index]
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
             if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
                 take(index)
-                index = utf8.index(after: index)
-                if byte == UInt8(ascii: "\r"), index < utf8.endIndex, utf8[index] == UInt8(ascii: "\n") { index = utf8.index(after: index) }
+                index += 1
+                if byte == UInt8(ascii: "\r"), index < bytes.count, bytes[index] == UInt8(ascii: "\n") { index += 1 }
                 start = index
             } else {
-                index = utf8.index(after: index)
+                index += 1
             }
         }
-        take(utf8.endIndex)
-        guard lines.first?.uppercased() == "BEGIN:VCARD" else { throw ConnectorError("not a vCard: it does not start with BEGIN:VCARD") }
-        guard let end = lines.lastIndex(where: { $0.uppercased() == "END:VCARD" }) else {
+        take(bytes.count)
+        guard lines.first?.string(in: bytes).uppercased() == "BEGIN:VCARD" else {
+            throw ConnectorError("not a vCard: it does not start with BEGIN:VCARD")
+        }
+        guard let end = lines.lastIndex(where: { $0.string(in: bytes).uppercased() == "END:VCARD" }) else {
             throw ConnectorError("not a vCard: END:VCARD is missing")
         }
         var properties: [Property] = []
         properties.reserveCapacity(end - 1)
-        for (index, line) in lines[1..<end].enumerated() {
-            guard let property = Property(line: line) else {
-                throw ConnectorError("malformed vCard line \(index + 2): '\(line.prefix(60))'")
+        for index in 1..<end {
+            guard let property = lines[index].withBytes(in: bytes, Property.init(bytes:)) else {
+                throw ConnectorError("malformed vCard line \(index + 1): '\(lines[index].string(in: bytes).prefix(60))'")
             }
             properties.append(property)
         }
         return VCard(properties: properties)
+    }
+
+    /// One unfolded content line of a card being parsed: a range of its bytes, or the bytes of a
+    /// folded line joined.
+    private enum ContentLine {
+        case range(Range<Int>)
+        case joined([UInt8])
+
+        mutating func append(_ continuation: UnsafeBufferPointer<UInt8>, from bytes: UnsafeBufferPointer<UInt8>) {
+            switch self {
+            case .range(let range): self = .joined(Array(bytes[range]) + continuation)
+            case .joined(var joined):
+                self = .range(0..<0)  // leaves `joined` the only reference to its storage
+                joined.append(contentsOf: continuation)
+                self = .joined(joined)
+            }
+        }
+
+        func withBytes<Result>(in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+            switch self {
+            case .range(let range): body(UnsafeBufferPointer(rebasing: bytes[range]))
+            case .joined(let joined): joined.withUnsafeBufferPointer(body)
+            }
+        }
+
+        func string(in bytes: UnsafeBufferPointer<UInt8>) -> String {
+            withBytes(in: bytes) { String(decoding: $0, as: UTF8.self) }
+        }
     }
 
     // MARK: - Writing
@@ -194,13 +232,13 @@ public struct VCard: Sendable, Hashable {
 }
 
 extension VCard.Property {
-    /// Parses `group.NAME;PARAMS:value`; the first colon outside double quotes ends the name part.
-    init?(line: String) {
+    /// Parses `group.NAME;PARAMS:value` from a content line's bytes; the first colon outside
+    /// double quotes ends the name part.
+    init?(bytes line: UnsafeBufferPointer<UInt8>) {
         var inQuotes = false
-        var colon: String.Index?
-        let utf8 = line.utf8
-        for index in utf8.indices {
-            let byte = utf8[index]
+        var colon: Int?
+        for index in line.indices {
+            let byte = line[index]
             if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
             if byte == UInt8(ascii: ":") && !inQuotes {
                 colon = index
@@ -208,20 +246,21 @@ extension VCard.Property {
             }
         }
         guard let colon else { return nil }
-        let head = line[..<colon]
-        value = String(line[utf8.index(after: colon)...])
-        let nameEnd = head.utf8.firstIndex(of: UInt8(ascii: ";")) ?? head.endIndex
-        var fullName = head[..<nameEnd]
-        parameters = nameEnd < head.endIndex ? String(head[head.utf8.index(after: nameEnd)...]) : ""
-        if let dot = fullName.utf8.firstIndex(of: UInt8(ascii: ".")) {
-            group = String(fullName[..<dot])
-            fullName = fullName[fullName.utf8.index(after: dot)...]
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self) }
+        value = text((colon + 1)..<line.count)
+        let nameEnd = line[..<colon].firstIndex(of: UInt8(ascii: ";")) ?? colon
+        parameters = nameEnd < colon ? text((nameEnd + 1)..<colon) : ""
+        var nameStart = 0
+        if let dot = line[..<nameEnd].firstIndex(of: UInt8(ascii: ".")) {
+            group = text(0..<dot)
+            nameStart = dot + 1
         } else {
             group = nil
         }
-        guard !fullName.isEmpty else { return nil }
+        guard nameStart < nameEnd else { return nil }
         // Names are nearly always upper case already; upper-casing allocates.
-        name = fullName.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) ? fullName.uppercased() : String(fullName)
+        let fullName = text(nameStart..<nameEnd)
+        name = line[nameStart..<nameEnd].contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) ? fullName.uppercased() : fullName
     }
 
     /// The length in octets of the content line, unfolded.
