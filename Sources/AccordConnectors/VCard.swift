@@ -34,7 +34,7 @@ public struct VCard: Sendable, Hashable {
     /// Parses one vCard. Works on UTF-8 bytes: line ends, folding and the separators it looks
     /// for are all ASCII, and each property's parts are made straight from the bytes between them
     /// (a first run parses every card: building each line as a string first, then its parts as
-    /// substrings, cost twice as much).
+    /// substrings, cost three times as much).
     public static func parse(_ text: String) throws -> VCard {
         var text = text
         return try text.withUTF8 { try parse(bytes: $0) }
