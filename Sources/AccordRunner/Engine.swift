@@ -615,7 +615,8 @@ struct Engine {
         let intentIDs = try store.recordIntents(
             creates.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
         let batchSize = max(connector.batchSize, 1)
-        let app = app(target)
+        let batches = stride(from: 0, to: creates.count, by: batchSize).map { $0..<min($0 + batchSize, creates.count) }
+        let targetApp = app(target)
         var sent = 0
         // A pipeline of three stages, one batch in each: the next batch's values are worked out
         // and the last batch's results taken in while a batch is written, and each batch's state
@@ -627,15 +628,13 @@ struct Engine {
                     if options.reportsChanges { changes += zip(batch.creates, batch.values).map(Self.change(creating:_:)) }
                     Failpoint.hit("before-create")
                     sent = batch.range.upperBound
-                    writes.addTask { try await Self.write(to: app) { try await connector.create(batch.contacts) } }
+                    writes.addTask { try await Self.write(to: targetApp) { try await connector.create(batch.contacts) } }
                 }
-                guard !creates.isEmpty, !options.shouldStop() else { return }
-                var writing = preparedCreates(creates, 0..<min(batchSize, creates.count), source: source)
+                guard !options.shouldStop() else { return }
+                var writing = preparedCreates(creates, batches[0], source: source)
                 send(writing)
-                while true {
-                    let end = writing.range.upperBound
-                    let following = end < creates.count
-                        ? preparedCreates(creates, end..<min(end + batchSize, creates.count), source: source) : nil
+                for next in 1...batches.count {  // the batch prepared while `writing` is written, if any
+                    let following = next < batches.count ? preparedCreates(creates, batches[next], source: source) : nil
                     let results = try await writes.next()!
                     Failpoint.hit("after-create")
                     let sending = options.shouldStop() ? nil : following
