@@ -123,23 +123,15 @@ public struct VCard: Sendable, Hashable {
     /// a quarter of making a new card); only a line longer than 75 octets is folded as a string.
     public func serializedBytes() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(properties.reduce(26) { $0 + $1.lineLength + 2 })
+        out.reserveCapacity(512)  // a contact's card, most of the time
         out.append(contentsOf: "BEGIN:VCARD\r\n".utf8)
         for property in properties {
-            if property.lineLength > 75 {
-                out.append(contentsOf: Self.fold(property.line).utf8)
-            } else {
-                if let group = property.group {
-                    out.append(contentsOf: group.utf8)
-                    out.append(UInt8(ascii: "."))
-                }
-                out.append(contentsOf: property.name.utf8)
-                if !property.parameters.isEmpty {
-                    out.append(UInt8(ascii: ";"))
-                    out.append(contentsOf: property.parameters.utf8)
-                }
-                out.append(UInt8(ascii: ":"))
-                out.append(contentsOf: property.value.utf8)
+            let start = out.count
+            property.appendLine(to: &out)
+            if out.count - start > 75 {
+                let folded = Self.fold(String(decoding: out[start...], as: UTF8.self))
+                out.removeSubrange(start...)
+                out.append(contentsOf: folded.utf8)
             }
             out.append(UInt8(ascii: "\r"))
             out.append(UInt8(ascii: "\n"))
@@ -263,13 +255,18 @@ extension VCard.Property {
         name = line[nameStart..<nameEnd].contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) ? fullName.uppercased() : fullName
     }
 
-    /// The length in octets of the content line, unfolded.
-    var lineLength: Int {
-        (group.map { $0.utf8.count + 1 } ?? 0) + name.utf8.count + (parameters.isEmpty ? 0 : parameters.utf8.count + 1) + 1 + value.utf8.count
-    }
-
-    /// The content line, unfolded.
-    var line: String {
-        (group.map { "\($0)." } ?? "") + name + (parameters.isEmpty ? "" : ";" + parameters) + ":" + value
+    /// Appends the content line, unfolded: `group.NAME;PARAMS:value`.
+    func appendLine(to out: inout [UInt8]) {
+        if let group {
+            out.append(contentsOf: group.utf8)
+            out.append(UInt8(ascii: "."))
+        }
+        out.append(contentsOf: name.utf8)
+        if !parameters.isEmpty {
+            out.append(UInt8(ascii: ";"))
+            out.append(contentsOf: parameters.utf8)
+        }
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: value.utf8)
     }
 }

@@ -68,7 +68,8 @@ import Testing
             VCard.Property(name: "X-LONGER", value: String(repeating: "y", count: 67)),
             VCard.Property(name: "X-FLAG", value: "👍🏽 " + String(repeating: "z", count: 80)),
         ]
-        let expected = "BEGIN:VCARD\r\n" + card.properties.map { VCard.fold($0.line) + "\r\n" }.joined() + "END:VCARD\r\n"
+        let lines = card.properties.map { ($0.group.map { $0 + "." } ?? "") + $0.name + ($0.parameters.isEmpty ? "" : ";" + $0.parameters) + ":" + $0.value }
+        let expected = "BEGIN:VCARD\r\n" + lines.map { VCard.fold($0) + "\r\n" }.joined() + "END:VCARD\r\n"
         #expect(card.serializedBytes() == Array(expected.utf8))
         #expect(card.serialized() == expected)
         #expect(expected.contains("X-EXACT:" + String(repeating: "x", count: 67) + "\r\n"))
