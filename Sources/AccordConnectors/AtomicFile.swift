@@ -6,10 +6,6 @@ import Synchronization
 /// file an unnamed one linked under its name. No fsync: like `cp`, it protects against a process
 /// dying, not against the machine losing power.
 enum AtomicFile {
-    /// Writes `text` to `path`, replacing the file there if any.
-    @discardableResult
-    static func write(_ text: String, to path: String) throws -> String { try write(Array(text.utf8), to: path) }
-
     /// Writes `bytes` to `path`, replacing the file there if any.
     ///
     /// - Returns: the written file's version (`FileVersion`), taken from the open descriptor, so
@@ -38,10 +34,6 @@ enum AtomicFile {
         }
         return version
     }
-
-    /// Writes a new file of `text` atomically, as `create(_:at:)` does with bytes.
-    @discardableResult
-    static func create(_ text: String, at path: String) throws -> String { try create(Array(text.utf8), at: path) }
 
     /// Writes a new file atomically, failing rather than replacing a file of that name: an unnamed
     /// file (`O_TMPFILE`) in the target's directory is written, then linked under its name. That

@@ -161,7 +161,7 @@ public struct CSVConnector: ContactConnector {
             }
         }
         let changes = change(&table, loaded)
-        try AtomicFile.write(table.serialized(), to: path)
+        try AtomicFile.write(Array(table.serialized().utf8), to: path)
         // Only the written rows become records, as the file now holds them.
         return changes.map { change in
             switch change {

@@ -60,7 +60,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/new.vcf"
-        let version = try AtomicFile.create("BEGIN:VCARD\r\nEND:VCARD\r\n", at: path)
+        let version = try AtomicFile.create(Array("BEGIN:VCARD\r\nEND:VCARD\r\n".utf8), at: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "BEGIN:VCARD\r\nEND:VCARD\r\n")
         #expect(try FileVersion.of(path: path) == version)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["new.vcf"])
@@ -72,14 +72,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/taken.vcf"
         try "old".write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(throws: ConnectorError.self) { try AtomicFile.create("new", at: path) }
+        #expect(throws: ConnectorError.self) { try AtomicFile.create(Array("new".utf8), at: path) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["taken.vcf"])
     }
 
     @Test func aCreateInAMissingDirectoryFailsWithItsPath() throws {
         let path = temporaryDirectory() + "/missing.vcf"
-        let error = #expect(throws: ConnectorError.self) { try AtomicFile.create("text", at: path) }
+        let error = #expect(throws: ConnectorError.self) { try AtomicFile.create(Array("text".utf8), at: path) }
         #expect(error?.description.contains(path) == true)
     }
 }
