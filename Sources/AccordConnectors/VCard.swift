@@ -94,10 +94,7 @@ public struct VCard: Sendable, Hashable {
         mutating func append(_ continuation: UnsafeBufferPointer<UInt8>, from bytes: UnsafeBufferPointer<UInt8>) {
             switch self {
             case .range(let range): self = .joined(Array(bytes[range]) + continuation)
-            case .joined(var joined):
-                self = .range(0..<0)  // leaves `joined` the only reference to its storage
-                joined.append(contentsOf: continuation)
-                self = .joined(joined)
+            case .joined(let joined): self = .joined(joined + continuation)
             }
         }
 
