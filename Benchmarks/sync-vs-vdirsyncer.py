@@ -9,7 +9,10 @@ folder. The table shows medians over the rounds.
 
 Fairness on this kind of disk: ext4 without a journal scans past recently deleted inodes when it
 creates files, so a tool that runs right after a large delete pays for it. Nothing is deleted
-until every measurement is done, and the two tools take turns at going first.
+until every measurement is done, and the two tools take turns at going first. A previous run's
+folder, deleted at the start, is written back and then left for a minute before anything is
+measured: ext4 without a journal skips an inode for 60 s after its deletion (up to 300 s while
+its inode table block is not yet written back), and each new file pays a scan past those inodes.
 
     ./Benchmarks/sync-vs-vdirsyncer.py [--rounds N] [SIZE...]
 
@@ -93,6 +96,17 @@ def setup_vdirsyncer(source, folder, storage_b=None):
     return ["-v", "WARNING", "sync"], env
 
 
+def forget_previous_run():
+    """Deletes a previous run's folder, then writes the deletion back and waits out the 60 s in
+    which ext4 without a journal will not reuse the deleted inodes (see the module docstring)."""
+    if not os.path.exists(WORK):
+        return
+    shutil.rmtree(WORK)
+    os.sync()
+    print("waiting 60 s after deleting the previous run's files", file=sys.stderr, flush=True)
+    time.sleep(60)
+
+
 def median(values):
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -117,7 +131,7 @@ def main():
     if shutil.which("vdirsyncer") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "vdirsyncer"], check=True)
     version = subprocess.run(["vdirsyncer", "--version"], capture_output=True, text=True).stdout.strip()
-    shutil.rmtree(WORK, ignore_errors=True)
+    forget_previous_run()
     phases = ["initial", "no-op", "1% changed"]
     rows = []
     for n in sizes:
