@@ -7,12 +7,11 @@ run with nothing changed, a run after 1% of the contacts changed; peak RSS of ea
 (wait4); and the file-system floor: reading every source file once, and `cp -r` of the source
 folder. The table shows medians over the rounds.
 
-Fairness on this kind of disk: ext4 without a journal scans past recently deleted inodes when it
-creates files, so a tool that runs right after a large delete pays for it. Nothing is deleted
-until every measurement is done, and the two tools take turns at going first. A previous run's
-folder, deleted at the start, is written back and then left for a minute before anything is
-measured: ext4 without a journal skips an inode for 60 s after its deletion (up to 300 s while
-its inode table block is not yet written back), and each new file pays a scan past those inodes.
+Fairness on this kind of disk: ext4 without a journal skips an inode for 60 s after its deletion
+(up to 300 s while its inode table block is not yet written back), and each new file pays a scan
+past those inodes, so a tool that runs right after a large delete pays for it. Nothing is deleted
+until every measurement is done, the two tools take turns at going first, and a run starts only
+60 s after the files in its work folder were last deleted (by a previous run, at its start or end).
 
     ./Benchmarks/sync-vs-vdirsyncer.py [--rounds N] [SIZE...]
 
@@ -96,15 +95,24 @@ def setup_vdirsyncer(source, folder, storage_b=None):
     return ["-v", "WARNING", "sync"], env
 
 
-def forget_previous_run():
-    """Deletes a previous run's folder, then writes the deletion back and waits out the 60 s in
-    which ext4 without a journal will not reuse the deleted inodes (see the module docstring)."""
-    if not os.path.exists(WORK):
-        return
-    shutil.rmtree(WORK)
+def clear_work():
+    """Deletes what is in WORK and writes the deletion back. WORK itself stays, so that its mtime
+    says when files were last deleted there."""
+    with os.scandir(WORK) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.remove(entry.path)
     os.sync()
-    print("waiting 60 s after deleting the previous run's files", file=sys.stderr, flush=True)
-    time.sleep(60)
+
+
+def wait_out_deletions():
+    """Waits until 60 s after the last deletion in WORK (see the module docstring)."""
+    left = 60 - (time.time() - os.stat(WORK).st_mtime)
+    if left > 0:
+        print(f"waiting {left:.0f} s after the previous deletion of benchmark files", file=sys.stderr, flush=True)
+        time.sleep(left)
 
 
 def median(values):
@@ -131,7 +139,9 @@ def main():
     if shutil.which("vdirsyncer") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "vdirsyncer"], check=True)
     version = subprocess.run(["vdirsyncer", "--version"], capture_output=True, text=True).stdout.strip()
-    forget_previous_run()
+    if os.path.isdir(WORK):
+        clear_work()
+        wait_out_deletions()
     phases = ["initial", "no-op", "1% changed"]
     rows = []
     for n in sizes:
@@ -163,7 +173,7 @@ def main():
             a_s, v_s = (median([s for s, _ in samples[(phase, tool)]]) for tool in ["accord", "vdirsyncer"])
             a_rss, v_rss = (max(r for _, r in samples[(phase, tool)]) for tool in ["accord", "vdirsyncer"])
             rows.append((f"{n:,}", phase, a_s, v_s, v_s / a_s, a_rss, v_rss, floor if phase == "initial" else None))
-    shutil.rmtree(WORK, ignore_errors=True)
+    clear_work()
 
     print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> vcard-dir; {os.cpu_count()} cores; "
           f"median of {rounds} rounds, peak RSS the largest\n")
