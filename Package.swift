@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "AccordStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),

@@ -156,7 +156,7 @@ public struct VCard: Sendable, Hashable {
     // MARK: - Text values
 
     /// Unescapes a text value (`\\`, `\n`, `\,`, `\;`).
-    public static func unescape(_ value: Substring) -> String {
+    public static func unescape(_ value: some StringProtocol) -> String {
         guard value.utf8.contains(UInt8(ascii: "\\")) else { return String(value) }
         var out = ""
         var escaped = false
@@ -196,27 +196,30 @@ public struct VCard: Sendable, Hashable {
     }
 
     /// Splits a raw value on unescaped `separator` (`;` for N/ADR/ORG components, `,` for lists).
-    public static func split(_ value: String, on separator: Character) -> [Substring] {
+    /// Scans the bytes: a listing splits a few values of every card, and most parts are short
+    /// enough to be strings without an allocation of their own.
+    public static func split(_ value: String, on separator: Character) -> [String] {
         let separator = separator.asciiValue!
-        let utf8 = value.utf8
-        var parts: [Substring] = []
-        var start = utf8.startIndex
-        var escaped = false
-        var index = utf8.startIndex
-        while index < utf8.endIndex {
-            let byte = utf8[index]
-            if escaped {
-                escaped = false
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else if byte == separator {
-                parts.append(value[start..<index])
-                start = utf8.index(after: index)
+        var value = value
+        return value.withUTF8 { bytes in
+            func part(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            var parts: [String] = []
+            var start = 0
+            var escaped = false
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == separator {
+                    parts.append(part(start..<index))
+                    start = index + 1
+                }
             }
-            index = utf8.index(after: index)
+            parts.append(part(start..<bytes.count))
+            return parts
         }
-        parts.append(value[start...])
-        return parts
     }
 }
 

@@ -31,12 +31,20 @@ enum VCardFields {
     /// The table's fields in name order: a record's fields are gathered in slots of this order.
     private static let fieldNames = table.keys.sorted()
 
-    /// The slots (into `fieldNames`) and targets each property name feeds.
-    private static let slotsByProperty: [String: [(slot: Int, target: Target)]] = {
-        var result: [String: [(slot: Int, target: Target)]] = [:]
+    /// Each mapped property's name with the slots (into `fieldNames`) and targets it feeds.
+    /// Searched in order: comparing a name with a dozen short strings costs less than hashing it.
+    private static let propertyTargets: [(name: String, targets: [(slot: Int, target: Target)])] = {
+        var result: [(name: String, targets: [(slot: Int, target: Target)])] = []
         for (slot, field) in fieldNames.enumerated() {
-            switch table[field]! {
-            case .property(let name, _, _), .component(let name, _, _): result[name, default: []].append((slot, table[field]!))
+            let target = table[field]!
+            let name: String
+            switch target {
+            case .property(let property, _, _), .component(let property, _, _): name = property
+            }
+            if let index = result.firstIndex(where: { $0.name == name }) {
+                result[index].targets.append((slot, target))
+            } else {
+                result.append((name, [(slot, target)]))
             }
         }
         return result
@@ -49,35 +57,36 @@ enum VCardFields {
     static func record(_ card: VCard, id: String, version: String?, packed: Bool = true) -> ContactRecord {
         var slots = [[String]](repeating: [], count: fieldNames.count)
         var tags = Set<String>()
-        var structuredSeen: [String] = []  // a structured field comes from its first property
+        var structuredSeen: UInt64 = 0  // by index into `propertyTargets`: a structured field comes from its first property
         for property in card.properties {
             if property.name == "CATEGORIES" {
                 addTags(of: property, to: &tags)
                 continue
             }
-            guard let targets = slotsByProperty[property.name] else { continue }
-            var parts: [Substring]?
-            for (slot, target) in targets {
+            guard let entry = propertyTargets.firstIndex(where: { $0.name == property.name }) else { continue }
+            var parts: [String]?
+            for (slot, target) in propertyTargets[entry].targets {
                 switch target {
                 case .property(_, let multi, let text):
-                    let value = text ? VCard.unescape(Substring(property.value)) : property.value
+                    let value = text ? VCard.unescape(property.value) : property.value
                     guard !value.isEmpty, multi || slots[slot].isEmpty else { continue }
                     slots[slot].append(value)
                 case .component(_, let index, _):
-                    guard !structuredSeen.contains(property.name) else { continue }
+                    guard structuredSeen & (1 << entry) == 0 else { continue }
                     if parts == nil { parts = VCard.split(property.value, on: ";") }
                     guard index < parts!.count else { continue }
                     let value = VCard.unescape(parts![index])
                     if !value.isEmpty { slots[slot] = [value] }
                 }
             }
-            if parts != nil { structuredSeen.append(property.name) }
+            if parts != nil { structuredSeen |= 1 << entry }
         }
         let fields: PackedFields
         if packed {
             fields = PackedFields(names: fieldNames, values: slots)
         } else {
             var dictionary: [String: [String]] = [:]
+            dictionary.reserveCapacity(slots.count)
             for (name, values) in zip(fieldNames, slots) where !values.isEmpty { dictionary[name] = values }
             fields = PackedFields(unpacked: dictionary)
         }
@@ -110,10 +119,11 @@ enum VCardFields {
         return text
     }
 
-    private static func read(_ target: Target, from card: VCard) -> [String] {
+    /// One field's values in `card`, read on their own (`record` reads them all in one pass).
+    static func read(_ target: Target, from card: VCard) -> [String] {
         switch target {
         case .property(let name, let multi, let text):
-            let values = card.properties.filter { $0.name == name }.map { text ? VCard.unescape(Substring($0.value)) : $0.value }
+            let values = card.properties.filter { $0.name == name }.map { text ? VCard.unescape($0.value) : $0.value }
                 .filter { !$0.isEmpty }
             return multi ? values : Array(values.prefix(1))
         case .component(let name, let index, _):
@@ -176,7 +186,7 @@ enum VCardFields {
     private static func setComponent(_ value: String, name: String, index: Int, count: Int, in properties: inout [VCard.Property]) {
         let value = VCard.escape(value)
         if let position = properties.firstIndex(where: { $0.name == name }) {
-            var parts = VCard.split(properties[position].value, on: ";").map(String.init)
+            var parts = VCard.split(properties[position].value, on: ";")
             while parts.count <= index { parts.append("") }
             parts[index] = value
             properties[position].value = parts.joined(separator: ";")
@@ -189,7 +199,7 @@ enum VCardFields {
 
     /// vCard requires FN (and 3.0 requires N): derive them when missing.
     private static func ensureRequired(_ card: inout VCard) {
-        if !card.properties.contains(where: { $0.name == "FN" && !VCard.unescape(Substring($0.value)).isEmpty }) {
+        if !card.properties.contains(where: { $0.name == "FN" && !VCard.unescape($0.value).isEmpty }) {
             let given = read(.component("N", index: 1, count: 5), from: card).first
             let family = read(.component("N", index: 0, count: 5), from: card).first
             let name = [given, family].compactMap { $0 }.joined(separator: " ")
@@ -204,25 +214,53 @@ enum VCardFields {
     }
 
     /// A new vCard 3.0 with a fresh UID: what `apply` makes of an empty card, built directly (a
-    /// first run makes one per contact; `apply` searches the card for each field it sets).
+    /// first run makes one per contact; `apply` searches the card for each field it sets, and
+    /// derives FN from N by reading the card back).
     static func newCard(uid: String, fields: [String: [String]], tags: Set<String>) -> VCard {
         var properties = [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: uid)]
         properties.reserveCapacity(fields.count + 5)
+        // N and ORG: made at their first non-empty component, written once all are set.
+        var structured: [(position: Int, parts: [String])] = []
+        var structuredNames: [String] = []
+        var formattedName = false
+        var firstEmail: String?
         for (field, values) in fields.sorted(by: { $0.key < $1.key }) where field != "uid" {
             switch table[field] {
             case .property(let name, let multi, let text):
                 for value in multi ? values : Array(values.prefix(1)) {
-                    properties.append(VCard.Property(name: name, value: text ? VCard.escape(value) : value))
+                    let written = text ? VCard.escape(value) : value
+                    if name == "FN", !VCard.unescape(written).isEmpty { formattedName = true }
+                    if name == "EMAIL", firstEmail == nil, !written.isEmpty { firstEmail = written }
+                    properties.append(VCard.Property(name: name, value: written))
                 }
             case .component(let name, let index, let count):
-                setComponent(values.first ?? "", name: name, index: index, count: count, in: &properties)
+                let value = VCard.escape(values.first ?? "")
+                if let known = structuredNames.firstIndex(of: name) {
+                    structured[known].parts[index] = value
+                } else if !value.isEmpty {
+                    var parts = Array(repeating: "", count: count)
+                    parts[index] = value
+                    structuredNames.append(name)
+                    structured.append((properties.count, parts))
+                    properties.append(VCard.Property(name: name, value: ""))
+                }
             case nil:
                 continue
             }
         }
+        for (position, parts) in structured { properties[position].value = parts.joined(separator: ";") }
         if !tags.isEmpty { properties.append(categories(tags)) }
-        var card = VCard(properties: properties)
-        ensureRequired(&card)
-        return card
+        // As `ensureRequired`: FN from the given and family names, else the first email.
+        if !formattedName {
+            var name = ""
+            if let n = structuredNames.firstIndex(of: "N") {
+                let parts = structured[n].parts
+                name = [parts[1], parts[0]].map { VCard.unescape($0) }.filter { !$0.isEmpty }.joined(separator: " ")
+            }
+            properties.removeAll { $0.name == "FN" }
+            properties.insert(VCard.Property(name: "FN", value: VCard.escape(name.isEmpty ? firstEmail ?? "" : name)), at: 1)
+        }
+        if !structuredNames.contains("N") { properties.append(VCard.Property(name: "N", value: ";;;;")) }
+        return VCard(properties: properties)
     }
 }

@@ -184,23 +184,33 @@ extension StateStore {
     public func apply(_ changes: StateChanges, connection: String, at date: Date = Date()) throws {
         guard !changes.isEmpty else { return }
         try writer.write { db in
-            let insertRecord = try db.cachedStatement(sql: """
+            let insertRecord = try DirectStatement(db, sql: """
                 INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, rules, deleted)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (side, records) in changes.records {
                 for record in records {
-                    try insertRecord.execute(arguments: [
-                        connection, side.rawValue, record.id, record.email, record.version, FieldsCodec.encode(record.fields),
-                        RulesCodec.encode(record.rules), record.deleted,
-                    ])
+                    try insertRecord.execute {
+                        $0.add(connection)
+                        $0.add(side.rawValue)
+                        $0.add(record.id)
+                        $0.add(record.email)
+                        $0.add(record.version)
+                        $0.add(FieldsCodec.encode(record.fields))
+                        $0.add(RulesCodec.encode(record.rules))
+                        $0.add(record.deleted)
+                    }
                 }
             }
-            let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)")
-            // Converted once: GRDB formats a `Date` each time it is bound.
-            let createdAt = date.databaseValue
+            let insertLink = try DirectStatement(db, sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)")
+            let createdAt = Self.text(of: date)
             for link in changes.links {
-                try insertLink.execute(arguments: [connection, link.a, link.b, createdAt])
+                try insertLink.execute {
+                    $0.add(connection)
+                    $0.add(link.a)
+                    $0.add(link.b)
+                    $0.add(createdAt)
+                }
             }
             let deleteHealth = try db.cachedStatement(sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?")
             for cleared in changes.clearedHealth {
@@ -220,6 +230,11 @@ extension StateStore {
                 try deleteIntents.execute(arguments: [range.lowerBound, range.upperBound])
             }
         }
+    }
+
+    /// A date as GRDB stores it (`yyyy-MM-dd HH:mm:ss.SSS`, UTC), for a `DirectStatement`.
+    static func text(of date: Date) -> String {
+        String.fromDatabaseValue(date.databaseValue)!
     }
 
     /// The ids as ranges of consecutive ids.
@@ -249,14 +264,20 @@ extension StateStore {
     public func recordIntents(_ intents: [Intent], connection: String, at date: Date = Date()) throws -> [Int64] {
         // A first run journals every contact it creates: one prepared statement for them all.
         try writer.write { db in
-            let insert = try db.cachedStatement(sql: """
+            let insert = try DirectStatement(db, sql: """
                 INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES (?, ?, 'create', ?, ?, ?)
                 """)
-            let createdAt = date.databaseValue
+            let createdAt = Self.text(of: date)
             var ids: [Int64] = []
             ids.reserveCapacity(intents.count)
             for intent in intents {
-                try insert.execute(arguments: [connection, intent.way, intent.sourceID, intent.email, createdAt])
+                try insert.execute {
+                    $0.add(connection)
+                    $0.add(intent.way)
+                    $0.add(intent.sourceID)
+                    $0.add(intent.email)
+                    $0.add(createdAt)
+                }
                 ids.append(db.lastInsertedRowID)
             }
             return ids

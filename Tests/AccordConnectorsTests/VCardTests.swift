@@ -89,6 +89,10 @@ import Testing
         (["formatted_name": ["Ann; Smith, Jr\\"], "note": ["two\nlines"], "tel": ["+1", ""], "org": ["ACME; Inc"], "title": ["A", "B"]], []),
         (["family_name": ["Only"], "adr": [";;1 Main St;Town;;1000;USA"], "unknown": ["x"], "bday": [], "url": [""]], ["x"]),
         (["email": ["e@example.com"]], []),
+        (["formatted_name": [""], "given_name": ["Ann"], "family_name": ["B\r\nC; D"]], []),
+        (["given_name": ["Solo"], "email": ["", "x@example.com"], "note": ["a\\nb"]], ["t"]),
+        (["formatted_name": ["\\"], "org": [""], "family_name": [""], "email": ["", "y@example.com"]], []),
+        (["given_name": [""], "family_name": ["Last"], "org": ["One", "Two"]], []),
     ] as [([String: [String]], Set<String>)])
     func aNewCardIsWhatApplyingTheFieldsToAnEmptyCardGives(_ fields: [String: [String]], _ tags: Set<String>) {
         var applied = VCard(properties: [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: "u1")])
@@ -96,6 +100,23 @@ import Testing
         withoutUID["uid"] = nil
         VCardFields.apply(withoutUID, add: tags, remove: [], to: &applied)
         #expect(VCardFields.newCard(uid: "u1", fields: fields, tags: tags) == applied)
+    }
+
+    /// `record` reads in one pass what reading each field on its own gives.
+    @Test(arguments: [
+        card40,
+        "BEGIN:VCARD\nVERSION:3.0\nN:;;;;\nN:Second;Ignored;;;\nFN:\nORG:\nORG:Later\nEMAIL:\nEMAIL:a@example.com\nTEL:1\nTEL:2\nEND:VCARD\n",
+        "BEGIN:VCARD\nVERSION:4.0\nn:Fam\\;ily\nTITLE:t\\,1\nTITLE:t2\nNOTE:x\\ny\nCATEGORIES:a\\,b, c ,,\nBDAY:2000-01-01\nEND:VCARD\n",
+    ])
+    func aRecordHoldsWhatReadingEachFieldGives(_ text: String) throws {
+        let card = try VCard.parse(text)
+        var expected: [String: [String]] = [:]
+        for (field, target) in VCardFields.table {
+            let values = VCardFields.read(target, from: card)
+            if !values.isEmpty { expected[field] = values }
+        }
+        #expect(VCardFields.record(card, id: "x", version: nil).fields == expected)
+        #expect(VCardFields.record(card, id: "x", version: nil, packed: false).fields == expected)
     }
 
     @Test func newCardsHaveUIDFNAndN() throws {
