@@ -2,8 +2,8 @@ import Foundation
 
 /// `items.map(transform)` on every core: the items are cut into one slice per core, each mapped
 /// by its own task; results keep the input order. For file work, where each item is a few
-/// system calls and some parsing.
-func concurrentMap<Item: Sendable, Result: Sendable>(
+/// system calls and some parsing, or for a step of the engine that works on every record.
+public func concurrentMap<Item: Sendable, Result: Sendable>(
     _ items: [Item], _ transform: @escaping @Sendable (Item) throws -> Result
 ) async throws -> [Result] {
     let slices = min(ProcessInfo.processInfo.activeProcessorCount, items.count / 64)

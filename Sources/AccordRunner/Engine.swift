@@ -113,7 +113,7 @@ struct Engine {
             for side in StoredSide.allCases { group.addTask { (side, try await listing(side)) } }
             for try await (side, listing) in group { listings[side] = listing }
         }
-        for side in StoredSide.allCases { absorb(listings.removeValue(forKey: side)!, side: side) }
+        for side in StoredSide.allCases { try await absorb(listings.removeValue(forKey: side)!, side: side) }
         report("listed \(liveEmails[.a]!.count) records in a, \(liveEmails[.b]!.count) in b")
         loadLinks()
         indexEmails()
@@ -173,9 +173,11 @@ struct Engine {
     }
 
     /// Takes in one app's listing: the live records with their emails, the values of those that changed.
-    /// Each listed record is released once its values are taken, so a first run over 100,000
-    /// contacts never holds both forms of them.
-    private mutating func absorb(_ listing: consuming Listing, side: StoredSide) {
+    /// The values are worked out on every core a chunk of records at a time, and each chunk's
+    /// records are released once their values are taken, so a first run over 100,000 contacts
+    /// never holds both forms of more than a chunk (before, this ran on one core while the
+    /// other had nothing to do).
+    private mutating func absorb(_ listing: consuming Listing, side: StoredSide) async throws {
         let stored = snapshot.records[side] ?? [:]
         var live: [String: String?] = [:]
         if !fullScan {
@@ -192,13 +194,20 @@ struct Engine {
         versions[side]!.reserveCapacity(versions[side]!.count + records.count)
         changed[side]!.reserveCapacity(changed[side]!.count + records.count)
         let emailField = emailFields[side]!
-        while let record = records.popLast() {
-            let recordValues = record.packedValues(fields: names)
-            values.set(record.id, packed: recordValues)
-            live.updateValue(emailField.flatMap { normalizedEmail(recordValues.first($0)) }, forKey: record.id)
-            versions[side]![record.id] = record.version
-            changed[side]!.insert(record.id)
-            if record.unsubscribed { unsubscribed[side]!.insert(record.id) }
+        while !records.isEmpty {
+            let chunk = Array(records.suffix(4_096))
+            records.removeLast(chunk.count)
+            let taken = try await concurrentMap(chunk) { record in
+                let recordValues = record.packedValues(fields: names)
+                return (recordValues, emailField.flatMap { normalizedEmail(recordValues.first($0)) })
+            }
+            for (record, (recordValues, email)) in zip(chunk, taken) {
+                values.set(record.id, packed: recordValues)
+                live.updateValue(email, forKey: record.id)
+                versions[side]![record.id] = record.version
+                changed[side]!.insert(record.id)
+                if record.unsubscribed { unsubscribed[side]!.insert(record.id) }
+            }
         }
         let gone = fullScan
             ? Set(stored.filter { !$0.value.deleted && !values.contains($0.key) }.keys)
@@ -609,15 +618,16 @@ struct Engine {
             }
             return
         }
-        // Every create of the run is journaled before the first is sent, in one transaction, so
-        // that a batch's state can be committed while the next batch is written: on 2 cores
-        // the commit takes the core that building the next batch leaves idle.
-        let intentIDs = try store.recordIntents(
-            creates.map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) }, connection: plan.connection)
         let batchSize = max(connector.batchSize, 1)
         let batches = stride(from: 0, to: creates.count, by: batchSize).map { $0..<min($0 + batchSize, creates.count) }
+        // Every create of the run is journaled before the first is sent, in one transaction (one
+        // entry per batch), so that a batch's state can be committed while the next batch is
+        // written: on 2 cores the commit takes the core that building the next batch leaves idle.
+        let intentIDs = try store.recordIntents(
+            batches: batches.map { creates[$0].map { Intent(way: $0.way, sourceID: $0.sourceID, email: $0.email) } },
+            connection: plan.connection)
         let targetApp = app(target)
-        var sent = 0
+        var sent = 0  // batches
         // A pipeline of three stages, one batch in each: the next batch's values are worked out
         // and the last batch's results taken in while a batch is written, and each batch's state
         // is committed while the next one is written (one commit at a time, in order). Only one
@@ -627,11 +637,12 @@ struct Engine {
                 func send(_ batch: PreparedCreates) {
                     if options.reportsChanges { changes += zip(batch.creates, batch.values).map(Self.change(creating:_:)) }
                     Failpoint.hit("before-create")
-                    sent = batch.range.upperBound
+                    sent += 1
                     writes.addTask { try await Self.write(to: targetApp) { try await connector.create(batch.contacts) } }
                 }
                 guard !options.shouldStop() else { return }
                 var writing = preparedCreates(creates, batches[0], source: source)
+                var writingIndex = 0
                 send(writing)
                 for next in 1...batches.count {  // the batch prepared while `writing` is written, if any
                     let following = next < batches.count ? preparedCreates(creates, batches[next], source: source) : nil
@@ -640,7 +651,7 @@ struct Engine {
                     let sending = options.shouldStop() ? nil : following
                     if let sending { send(sending) }
                     var state = recordCreated(writing.creates, results: results, sourceValues: writing.sourceValues, target: target)
-                    state.removedIntents = Array(intentIDs[writing.range])
+                    state.removedIntents = [intentIDs[writingIndex]]
                     try await commits.next()
                     commits.addTask { [store, connection = plan.connection, state] in
                         try store.apply(state, connection: connection)
@@ -649,12 +660,13 @@ struct Engine {
                     report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
                     guard let sending else { break }
                     writing = sending
+                    writingIndex += 1
                 }
             }
             try await commits.waitForAll()
         }
         // Stopped early: the creates never sent are not pending.
-        if sent < creates.count {
+        if sent < batches.count {
             var state = StateChanges()
             state.removedIntents = Array(intentIDs[sent...])
             try store.apply(state, connection: plan.connection)

@@ -22,7 +22,8 @@ enum FieldsCodec {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func append(_ string: String, to out: inout [UInt8]) {
+    /// Appends `string` as a JSON string.
+    static func append(_ string: String, to out: inout [UInt8]) {
         var string = string
         string.withUTF8 { bytes in
             out.append(UInt8(ascii: "\""))
@@ -126,5 +127,34 @@ enum RulesCodec {
 
     static func decode(_ text: String?) -> [Int]? {
         text.map { $0.split(separator: ",").compactMap { Int($0) } }
+    }
+}
+
+/// The entries of a journaled batch of creates: a JSON array of `[source id, email or null]`.
+enum IntentEntriesCodec {
+    static func encode(_ intents: [Intent]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(intents.count * 48)
+        for (index, intent) in intents.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            FieldsCodec.append(intent.sourceID, to: &out)
+            out.append(UInt8(ascii: ","))
+            if let email = intent.email { FieldsCodec.append(email, to: &out) } else { out += Array("null".utf8) }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `nil` when `text` is not what `encode` writes.
+    static func decode(_ text: String) -> [(sourceID: String, email: String?)]? {
+        guard let entries = try? JSONDecoder().decode([[String?]].self, from: Data(text.utf8)) else { return nil }
+        var result: [(sourceID: String, email: String?)] = []
+        for entry in entries {
+            guard entry.count == 2, let sourceID = entry[0] else { return nil }
+            result.append((sourceID, entry[1]))
+        }
+        return result
     }
 }

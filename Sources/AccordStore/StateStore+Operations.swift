@@ -23,22 +23,32 @@ extension StateStore {
 
     /// Loads everything stored for `connection` in one read.
     public func load(_ connection: String) throws -> ConnectionSnapshot {
-        try writer.read { db in
-            let header = try Self.header(db, connection)
-            let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY a_id", arguments: [connection])
-                .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
-            var records: [StoredSide: [String: StoredRecord]] = [.a: [:], .b: [:]]
-            let cursor = try Row.fetchCursor(
-                db, sql: "SELECT side, id, email, version, rules, deleted FROM record WHERE connection = ?", arguments: [connection])
-            while let row = try cursor.next() {
-                let side = StoredSide(rawValue: row[0]) ?? .a
-                records[side]![row[1]] = StoredRecord(email: row[2], version: row[3], rules: RulesCodec.decode(row[4]), deleted: row[5])
-            }
-            let health = try Self.fetchHealth(db, connection: connection)
-            let intents = try Row.fetchAll(db, sql: "SELECT id, way, source_id, email FROM intent WHERE connection = ? ORDER BY id", arguments: [connection])
-                .map { Intent(id: $0["id"], way: $0["way"], sourceID: $0["source_id"], email: $0["email"]) }
-            return ConnectionSnapshot(header: header, links: links, records: records, health: health, intents: intents)
+        try writer.read { db in try Self.load(db, connection) }
+    }
+
+    static func load(_ db: Database, _ connection: String) throws -> ConnectionSnapshot {
+        let header = try Self.header(db, connection)
+        let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY a_id", arguments: [connection])
+            .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
+        var records: [StoredSide: [String: StoredRecord]] = [.a: [:], .b: [:]]
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT side, id, email, version, rules, deleted FROM record WHERE connection = ?", arguments: [connection])
+        while let row = try cursor.next() {
+            let side = StoredSide(rawValue: row[0]) ?? .a
+            records[side]![row[1]] = StoredRecord(email: row[2], version: row[3], rules: RulesCodec.decode(row[4]), deleted: row[5])
         }
+        let health = try Self.fetchHealth(db, connection: connection)
+        var intents: [Intent] = []
+        for row in try Row.fetchAll(db, sql: "SELECT id, way, entries FROM intent WHERE connection = ? ORDER BY id", arguments: [connection]) {
+            let id: Int64 = row["id"]
+            let way: String = row["way"]
+            let entries: String = row["entries"]
+            guard let decoded = IntentEntriesCodec.decode(entries) else {
+                throw StoreError("the state file holds a malformed journal entry (intent \(id)); it cannot tell which creates were sent")
+            }
+            intents += decoded.map { Intent(id: id, way: way, sourceID: $0.sourceID, email: $0.email) }
+        }
+        return ConnectionSnapshot(header: header, links: links, records: records, health: health, intents: intents)
     }
 
     /// The stored field values (the merge baselines) of one side's records: those in `ids`, or all
@@ -259,23 +269,26 @@ extension StateStore {
         }
     }
 
-    /// Journals a create before it is sent, so a crash between the create and the link is
-    /// recognised on the next run.
-    public func recordIntents(_ intents: [Intent], connection: String, at date: Date = Date()) throws -> [Int64] {
-        // A first run journals every contact it creates: one prepared statement for them all.
+    /// Journals creates before they are sent, so a crash between a create and its link is
+    /// recognised on the next run: one entry per batch, each batch's intents of one way.
+    ///
+    /// - Returns: the id of each batch's entry, to remove once the batch's links are stored.
+    ///   `load` gives every intent of a batch that id.
+    public func recordIntents(batches: [[Intent]], connection: String, at date: Date = Date()) throws -> [Int64] {
         try writer.write { db in
             let insert = try DirectStatement(db, sql: """
-                INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES (?, ?, 'create', ?, ?, ?)
+                INSERT INTO intent (connection, way, kind, entries, created_at) VALUES (?, ?, 'create', ?, ?)
                 """)
             let createdAt = Self.text(of: date)
             var ids: [Int64] = []
-            ids.reserveCapacity(intents.count)
-            for intent in intents {
+            ids.reserveCapacity(batches.count)
+            for batch in batches {
+                guard let way = batch.first?.way else { continue }
+                precondition(batch.allSatisfy { $0.way == way }, "a journaled batch of creates goes one way")
                 try insert.execute {
                     $0.add(connection)
-                    $0.add(intent.way)
-                    $0.add(intent.sourceID)
-                    $0.add(intent.email)
+                    $0.add(way)
+                    $0.add(IntentEntriesCodec.encode(batch))
                     $0.add(createdAt)
                 }
                 ids.append(db.lastInsertedRowID)

@@ -137,22 +137,45 @@ import Testing
 
     @Test func intentsSurviveUntilRemoved() throws {
         let store = try StateStore()
-        let id = try #require(try store.recordIntents([Intent(way: "a-to-b", sourceID: "1", email: "ann@example.com")], connection: "c").first)
-        #expect(try store.load("c").intents.map(\.sourceID) == ["1"])
+        let id = try #require(try store.recordIntents(batches: [[Intent(way: "a-to-b", sourceID: "1", email: "ann@example.com")]], connection: "c").first)
+        #expect(try store.load("c").intents == [Intent(id: id, way: "a-to-b", sourceID: "1", email: "ann@example.com")])
         var changes = StateChanges()
         changes.removedIntents = [id]
         try store.apply(changes, connection: "c")
         #expect(try store.load("c").intents.isEmpty)
     }
 
-    /// Intents are removed by ranges of ids: only the given ones go, in any order.
+    /// A batch is one entry: its intents come back in order with its id, and go with it.
     @Test func removingIntentsRemovesExactlyThoseGiven() throws {
         let store = try StateStore()
-        let ids = try store.recordIntents((0..<10).map { Intent(way: "a-to-b", sourceID: "\($0)", email: nil) }, connection: "c")
+        let batches = (0..<10).map { batch in
+            (0..<3).map { Intent(way: batch < 5 ? "a-to-b" : "b-to-a", sourceID: "\(batch)-\($0) \"quoted\"", email: $0 == 1 ? nil : "p\($0)@example.com") }
+        }
+        let ids = try store.recordIntents(batches: batches, connection: "c")
+        #expect(try store.load("c").intents == zip(ids, batches).flatMap { id, batch in batch.map { Intent(id: id, way: $0.way, sourceID: $0.sourceID, email: $0.email) } })
         var changes = StateChanges()
         changes.removedIntents = [ids[7], ids[0], ids[1], ids[2], ids[5], ids[8], ids[1]]
         try store.apply(changes, connection: "c")
-        #expect(try store.load("c").intents.map(\.sourceID) == ["3", "4", "6", "9"])
+        #expect(try store.load("c").intents.map(\.sourceID) == ["3", "4", "6", "9"].flatMap { batch in (0..<3).map { "\(batch)-\($0) \"quoted\"" } })
+    }
+
+    /// Intents journaled one per row before v6 are kept, each an entry of its own.
+    @Test func migrationKeepsJournaledIntents() throws {
+        let queue = try DatabaseQueue()
+        try StateStore.migrator.migrate(queue, upTo: "v5")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO intent (connection, way, kind, source_id, email, created_at) VALUES
+                ('c', 'a-to-b', 'create', 'one.vcf', 'one@example.com', '2026-01-01 00:00:00.000'),
+                ('c', 'b-to-a', 'create', 'two "2"', NULL, '2026-01-01 00:00:00.000')
+                """)
+        }
+        try StateStore.migrator.migrate(queue)
+        let intents = try queue.read { db in try StateStore.load(db, "c").intents }
+        #expect(intents == [
+            Intent(id: 1, way: "a-to-b", sourceID: "one.vcf", email: "one@example.com"),
+            Intent(id: 2, way: "b-to-a", sourceID: "two \"2\"", email: nil),
+        ])
     }
 }
 
