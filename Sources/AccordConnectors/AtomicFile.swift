@@ -127,17 +127,33 @@ enum FileVersion {
         return of(info)
     }
 
-    /// A file's contents and their version, from one open file (the version is that of what was
-    /// read, whatever happens to the path meanwhile); `nil` when the file does not exist.
-    static func read(path: String) throws -> (data: Data, version: String)? {
+    /// Calls `body` with a file's bytes and their version, read from one open file (the version
+    /// is that of what was read, whatever happens to the path meanwhile); `nil` when the file
+    /// does not exist. Plain system calls into one buffer sized by `fstat`: a listing reads every
+    /// card, and Foundation's `Data` then a `String` of it were two more copies.
+    static func withContents<Result>(path: String, _ body: (UnsafeBufferPointer<UInt8>, String) throws -> Result) throws -> Result? {
+        func failure(_ action: String) -> ConnectorError { ConnectorError("cannot \(action) '\(path)': \(String(cString: strerror(errno)))") }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
-            throw ConnectorError("cannot read '\(path)': \(String(cString: strerror(errno)))")
+            throw failure("read")
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        defer { close(descriptor) }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw ConnectorError("cannot stat '\(path)': \(String(cString: strerror(errno)))") }
-        return (try handle.readToEnd() ?? Data(), of(info))
+        guard fstat(descriptor, &info) == 0 else { throw failure("stat") }
+        // One byte more than the size, so that the read that finds the end is the second one.
+        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
+        var count = 0
+        while true {
+            if count == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }  // grown since fstat
+            let read = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + count, $0.count - count) }
+            if read < 0 {
+                if errno == EINTR { continue }
+                throw failure("read")
+            }
+            if read == 0 { break }
+            count += read
+        }
+        return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[..<count]), of(info)) }
     }
 }

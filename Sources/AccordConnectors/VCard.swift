@@ -40,7 +40,7 @@ public struct VCard: Sendable, Hashable {
         return try text.withUTF8 { try parse(bytes: $0) }
     }
 
-    private static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> VCard {
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> VCard {
         // The content lines, unfolded: a line starting with a space or tab continues the one
         // before it (empty lines are dropped). Most cards have no folded line, so a line is kept
         // as a range of `bytes` until a continuation makes it a buffer of its own.

@@ -74,14 +74,20 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     func read(name: String, version: String) throws -> ContactRecord {
         let path = directory + "/" + name
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConnectorError("vcard-dir: cannot read '\(path)'")
-        }
+        let record: ContactRecord?
         do {
-            return VCardFields.record(try VCard.parse(String(decoding: data, as: UTF8.self)), id: name, version: version)
+            record = try FileVersion.withContents(path: path) { bytes, _ in
+                do {
+                    return try VCardFields.record(VCard.parse(bytes: bytes), id: name, version: version)
+                } catch {
+                    throw ConnectorError("'\(path)': \(error)")
+                }
+            }
         } catch {
-            throw ConnectorError("vcard-dir: '\(path)': \(error)")
+            throw ConnectorError("vcard-dir: \(error)")
         }
+        guard let record else { throw ConnectorError("vcard-dir: cannot read '\(path)': it no longer exists") }
+        return record
     }
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
@@ -104,12 +110,14 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
         try await concurrentMap(updates) { update in
-            guard let (data, version) = try FileVersion.read(path: directory + "/" + update.id) else {
+            guard let (parsed, version) = try FileVersion.withContents(path: directory + "/" + update.id, { bytes, version in
+                (Result { try VCard.parse(bytes: bytes) }, version)
+            }) else {
                 return .failed(reason: "'\(update.id)' no longer exists")
             }
             var card: VCard
             do {
-                card = try VCard.parse(String(decoding: data, as: UTF8.self))
+                card = try parsed.get()
             } catch {
                 return .failed(reason: "'\(update.id)' is not a valid vCard: \(error)")
             }

@@ -80,11 +80,16 @@ extension StateStore {
 
     /// Calls `body` with the id and version of every live record of one side that has a version.
     public func forEachVersion(_ connection: String, side: StoredSide, _ body: (String, String) -> Void) throws {
+        // A run calls this for every record it remembers: rows read without GRDB's `Row`s.
         try writer.read { db in
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT id, version FROM record WHERE connection = ? AND side = ? AND deleted = 0 AND version IS NOT NULL",
-                arguments: [connection, side.rawValue])
-            while let row = try rows.next() { body(row[0], row[1]) }
+            let select = try DirectStatement(
+                db, sql: "SELECT id, version FROM record WHERE connection = ? AND side = ? AND deleted = 0 AND version IS NOT NULL")
+            try select.forEachRow({
+                $0.add(connection)
+                $0.add(side.rawValue)
+            }) { row in
+                if let id = row.text(0), let version = row.text(1) { body(id, version) }
+            }
         }
     }
 
