@@ -15,6 +15,8 @@ struct Engine {
     /// The fields of each app, and the one holding the match email.
     private let fieldNamesBySide: [StoredSide: Set<String>]
     private let emailFields: [StoredSide: String?]
+    /// The mappings that carry values each way, by way: a create applies them all.
+    private let mappingsByWay: [String: [SyncPlan.Mapping]]
 
     var counts = RunCounts()
     var changes: [PlannedChange] = []
@@ -63,6 +65,7 @@ struct Engine {
         }
         self.fieldNamesBySide = fieldNames
         self.emailFields = emailFields
+        mappingsByWay = Dictionary(uniqueKeysWithValues: ["a-to-b", "b-to-a"].map { way in (way, plan.mappings.filter { $0.transforms[way] != nil }) })
         var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
         var excluded: [StoredSide: Set<String>] = [.a: [], .b: []]
         for entry in snapshot.health {
@@ -562,8 +565,10 @@ struct Engine {
     /// The values of the record `create` makes from its source's values: the mapped ones and its
     /// rules' actions.
     private func createdValues(_ create: Create, from values: Values) -> Values {
+        let mappings = mappingsByWay[create.way] ?? []
         var created: Values = [:]
-        for mapping in plan.mappings where mapping.transforms[create.way] != nil {
+        created.reserveCapacity(mappings.count + 1)  // a field each, mostly: grown one by one, it was rehashed 4 times
+        for mapping in mappings {
             mapping.apply(way: create.way, source: values, target: [:], into: &created, skippingEmpty: true)
         }
         applyActions(way: create.way, sourceID: create.sourceID, target: &created)
@@ -654,7 +659,7 @@ struct Engine {
                     state.removedIntents = [intentIDs[writingIndex]]
                     try await commits.next()
                     commits.addTask { [store, connection = plan.connection, state] in
-                        try store.apply(state, connection: connection)
+                        try await store.applyInBackground(state, connection: connection)
                         Failpoint.hit("after-create-commit")
                     }
                     report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")

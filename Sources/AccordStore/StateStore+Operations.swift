@@ -198,52 +198,63 @@ extension StateStore {
     /// Applies one batch of state changes in one transaction.
     public func apply(_ changes: StateChanges, connection: String, at date: Date = Date()) throws {
         guard !changes.isEmpty else { return }
-        try writer.write { db in
-            let insertRecord = try DirectStatement(db, sql: """
-                INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, rules, deleted)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (side, records) in changes.records {
-                for record in records {
-                    try insertRecord.execute {
-                        $0.add(connection)
-                        $0.add(side.rawValue)
-                        $0.add(record.id)
-                        $0.add(record.email)
-                        $0.add(record.version)
-                        $0.add(FieldsCodec.encode(record.fields))
-                        $0.add(RulesCodec.encode(record.rules))
-                        $0.add(record.deleted)
-                    }
-                }
-            }
-            let insertLink = try DirectStatement(db, sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)")
-            let createdAt = Self.text(of: date)
-            for link in changes.links {
-                try insertLink.execute {
+        try writer.write { db in try Self.apply(changes, connection: connection, at: date, db) }
+    }
+
+    /// `apply(_:connection:at:)` on the store's own writer thread, suspending the task meanwhile:
+    /// a run commits each batch of creates while the next is written, and a commit that blocks
+    /// (SQLite writing its log back, with an fsync) then holds no thread of Swift's pool (one of
+    /// two on a 2-core machine) from the writes.
+    public func applyInBackground(_ changes: StateChanges, connection: String, at date: Date = Date()) async throws {
+        guard !changes.isEmpty else { return }
+        try await writer.write { db in try Self.apply(changes, connection: connection, at: date, db) }
+    }
+
+    private static func apply(_ changes: StateChanges, connection: String, at date: Date, _ db: Database) throws {
+        let insertRecord = try DirectStatement(db, sql: """
+            INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, rules, deleted)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (side, records) in changes.records {
+            for record in records {
+                try insertRecord.execute {
                     $0.add(connection)
-                    $0.add(link.a)
-                    $0.add(link.b)
-                    $0.add(createdAt)
+                    $0.add(side.rawValue)
+                    $0.add(record.id)
+                    $0.add(record.email)
+                    $0.add(record.version)
+                    $0.add(FieldsCodec.encode(record.fields))
+                    $0.add(RulesCodec.encode(record.rules))
+                    $0.add(record.deleted)
                 }
             }
-            let deleteHealth = try db.cachedStatement(sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?")
-            for cleared in changes.clearedHealth {
-                for kind in cleared.kinds {
-                    try deleteHealth.execute(arguments: [connection, cleared.side.rawValue, cleared.recordID, kind.rawValue])
-                }
+        }
+        let insertLink = try DirectStatement(db, sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)")
+        let createdAt = Self.text(of: date)
+        for link in changes.links {
+            try insertLink.execute {
+                $0.add(connection)
+                $0.add(link.a)
+                $0.add(link.b)
+                $0.add(createdAt)
             }
-            try Self.insertHealth(changes.health, connection: connection, db)
-            for (side, value) in changes.cursors {
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
-                    arguments: [connection, side.rawValue, value])
+        }
+        let deleteHealth = try db.cachedStatement(sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?")
+        for cleared in changes.clearedHealth {
+            for kind in cleared.kinds {
+                try deleteHealth.execute(arguments: [connection, cleared.side.rawValue, cleared.recordID, kind.rawValue])
             }
-            // A batch's intents were journaled one after another: usually one range of ids.
-            let deleteIntents = try db.cachedStatement(sql: "DELETE FROM intent WHERE id BETWEEN ? AND ?")
-            for range in Self.ranges(of: changes.removedIntents) {
-                try deleteIntents.execute(arguments: [range.lowerBound, range.upperBound])
-            }
+        }
+        try Self.insertHealth(changes.health, connection: connection, db)
+        for (side, value) in changes.cursors {
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
+                arguments: [connection, side.rawValue, value])
+        }
+        // A batch's intents were journaled one after another: usually one range of ids.
+        let deleteIntents = try db.cachedStatement(sql: "DELETE FROM intent WHERE id BETWEEN ? AND ?")
+        for range in Self.ranges(of: changes.removedIntents) {
+            try deleteIntents.execute(arguments: [range.lowerBound, range.upperBound])
         }
     }
 
