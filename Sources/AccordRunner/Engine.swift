@@ -148,7 +148,7 @@ struct Engine {
         stoppedEarly = options.shouldStop()
         if !options.dryRun {
             Failpoint.hit("before-save")
-            try remember()
+            try await remember()
         }
         report("done: \(counts.dictionary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
@@ -198,19 +198,20 @@ struct Engine {
         changed[side]!.reserveCapacity(changed[side]!.count + records.count)
         let emailField = emailFields[side]!
         while !records.isEmpty {
-            let chunk = Array(records.suffix(4_096))
-            records.removeLast(chunk.count)
-            let taken = try await concurrentMap(chunk) { record in
+            let chunk = max(records.count - 4_096, 0)..<records.count
+            let taken = try await concurrentMap(records[chunk]) { record in
                 let recordValues = record.packedValues(fields: names)
                 return (recordValues, emailField.flatMap { normalizedEmail(recordValues.first($0)) })
             }
-            for (record, (recordValues, email)) in zip(chunk, taken) {
-                values.set(record.id, packed: recordValues)
-                live.updateValue(email, forKey: record.id)
-                versions[side]![record.id] = record.version
-                changed[side]!.insert(record.id)
-                if record.unsubscribed { unsubscribed[side]!.insert(record.id) }
+            for (index, (recordValues, email)) in zip(chunk, taken) {
+                let id = records[index].id
+                values.set(id, packed: recordValues)
+                live.updateValue(email, forKey: id)
+                versions[side]![id] = records[index].version
+                changed[side]!.insert(id)
+                if records[index].unsubscribed { unsubscribed[side]!.insert(id) }
             }
+            records.removeLast(chunk.count)
         }
         let gone = fullScan
             ? Set(stored.filter { !$0.value.deleted && !values.contains($0.key) }.keys)
@@ -601,10 +602,13 @@ struct Engine {
     // MARK: - Writing
 
     private static func contactChange(_ values: Values) -> (fields: [String: [String]], segments: [String: Set<String>]) {
-        var fields: [String: [String]] = [:]
+        // The fields are the values but segments and flags: a copy with those removed costs less
+        // than a new dictionary of the fields.
+        var fields = values
         var segments: [String: Set<String>] = [:]
-        for (key, list) in values {
-            if key.hasPrefix("#") { segments[String(key.dropFirst())] = Set(list) } else if !key.hasPrefix("@") { fields[key] = list }
+        for (key, list) in values where key.hasPrefix("#") || key.hasPrefix("@") {
+            if key.hasPrefix("#") { segments[String(key.dropFirst())] = Set(list) }
+            fields[key] = nil
         }
         return (fields, segments)
     }
@@ -885,7 +889,7 @@ struct Engine {
 
     /// Stores what this run saw: snapshots of every changed or new record, deletions, cursors, health.
     /// A run stopped early stores only what its batches wrote, so the next run redoes the rest.
-    private func remember() throws {
+    private func remember() async throws {
         var state = StateChanges()
         for side in StoredSide.allCases where !stoppedEarly {
             var records: [RecordSnapshot] = []
@@ -906,7 +910,7 @@ struct Engine {
         if !stoppedEarly { state.cursors = cursors }
         try store.replaceHealth(health + skippedFailures(), connection: plan.connection)
         try store.apply(state, connection: plan.connection)
-        try rememberVersionDigests()
+        try await rememberVersionDigests()
     }
 
     /// A digest cursor stands for the state a finished run leaves: a run that goes on removes it
@@ -920,12 +924,20 @@ struct Engine {
     /// remembers for their live records, equal to the app's own exactly when a listing would find
     /// nothing changed. Read back from the store, so it holds whatever this run left; a record
     /// remembered without a version is left out, so the app never looks unchanged.
-    private func rememberVersionDigests() throws {
-        var digests = StateChanges()
-        for side in StoredSide.allCases where connectors[side]!.cursorIsVersionDigest {
-            var digest = ListingDigest()
-            try store.forEachVersion(plan.connection, side: side) { digest.insert(id: $0, version: $1) }
-            digests.cursors[side] = digest.cursor
+    private func rememberVersionDigests() async throws {
+        // Both sides at once, each on a reader connection of its own: this is most of the tail of
+        // a first run, when every record's version is read back.
+        let digests = try await withThrowingTaskGroup(of: (StoredSide, String).self) { group in
+            for side in StoredSide.allCases where connectors[side]!.cursorIsVersionDigest {
+                group.addTask { [store, connection = plan.connection] in
+                    var digest = ListingDigest()
+                    try store.forEachVersion(connection, side: side) { digest.insert(id: $0, version: $1) }
+                    return (side, digest.cursor)
+                }
+            }
+            var digests = StateChanges()
+            for try await (side, cursor) in group { digests.cursors[side] = cursor }
+            return digests
         }
         try store.apply(digests, connection: plan.connection)
     }
