@@ -1,9 +1,10 @@
 import Foundation
 
 /// `items.map(transform)` on every core: the items are cut into up to four slices per core (of
-/// 64 items at least), each mapped by its own task, so that a thread another task holds up leaves
-/// the others less to wait for at the end; results keep the input order. For file work, where each item is a few
-/// system calls and some parsing, or for a step of the engine that works on every record.
+/// 64 items at least), each mapped by its own task, so that a thread held up by another task
+/// leaves the others less to wait for at the end; results keep the input order. For file work,
+/// where each item is a few system calls and some parsing, and for a step of the engine that
+/// works on every record.
 public func concurrentMap<Items: RandomAccessCollection & Sendable, Result: Sendable>(
     _ items: Items, _ transform: @escaping @Sendable (Items.Element) throws -> Result
 ) async throws -> [Result] where Items.SubSequence: Sendable {

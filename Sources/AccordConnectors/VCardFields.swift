@@ -200,17 +200,24 @@ enum VCardFields {
     /// vCard requires FN (and 3.0 requires N): derive them when missing.
     private static func ensureRequired(_ card: inout VCard) {
         if !card.properties.contains(where: { $0.name == "FN" && !VCard.unescape($0.value).isEmpty }) {
-            let given = read(.component("N", index: 1, count: 5), from: card).first
-            let family = read(.component("N", index: 0, count: 5), from: card).first
-            let name = [given, family].compactMap { $0 }.joined(separator: " ")
-            let fallback = name.isEmpty ? read(.property("EMAIL", multi: false, text: false), from: card).first ?? "" : name
-            card.properties.removeAll { $0.name == "FN" }
-            let position = (card.properties.firstIndex { $0.name == "VERSION" }).map { $0 + 1 } ?? 0
-            card.properties.insert(VCard.Property(name: "FN", value: VCard.escape(fallback)), at: position)
+            deriveFormattedName(
+                given: read(.component("N", index: 1, count: 5), from: card).first,
+                family: read(.component("N", index: 0, count: 5), from: card).first,
+                email: read(.property("EMAIL", multi: false, text: false), from: card).first,
+                in: &card.properties)
         }
         if card.version == "3.0", !card.properties.contains(where: { $0.name == "N" }) {
             card.properties.append(VCard.Property(name: "N", value: ";;;;"))
         }
+    }
+
+    /// Sets FN (which vCard requires) to the given and family names, else to the email, right
+    /// after VERSION. The values are unescaped.
+    private static func deriveFormattedName(given: String?, family: String?, email: String?, in properties: inout [VCard.Property]) {
+        let name = [given, family].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        properties.removeAll { $0.name == "FN" }
+        let position = (properties.firstIndex { $0.name == "VERSION" }).map { $0 + 1 } ?? 0
+        properties.insert(VCard.Property(name: "FN", value: VCard.escape(name.isEmpty ? email ?? "" : name)), at: position)
     }
 
     /// A new vCard 3.0 with a fresh UID: what `apply` makes of an empty card, built directly (a
@@ -220,8 +227,7 @@ enum VCardFields {
         var properties = [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: uid)]
         properties.reserveCapacity(fields.count + 5)
         // N and ORG: made at their first non-empty component, written once all are set.
-        var structured: [(position: Int, parts: [String])] = []
-        var structuredNames: [String] = []
+        var structured: [(name: String, position: Int, parts: [String])] = []
         var formattedName = false
         var firstEmail: String?
         for (field, values) in fields.sorted(by: { $0.key < $1.key }) where field != "uid" {
@@ -235,32 +241,26 @@ enum VCardFields {
                 }
             case .component(let name, let index, let count):
                 let value = VCard.escape(values.first ?? "")
-                if let known = structuredNames.firstIndex(of: name) {
+                if let known = structured.firstIndex(where: { $0.name == name }) {
                     structured[known].parts[index] = value
                 } else if !value.isEmpty {
                     var parts = Array(repeating: "", count: count)
                     parts[index] = value
-                    structuredNames.append(name)
-                    structured.append((properties.count, parts))
+                    structured.append((name, properties.count, parts))
                     properties.append(VCard.Property(name: name, value: ""))
                 }
             case nil:
                 continue
             }
         }
-        for (position, parts) in structured { properties[position].value = parts.joined(separator: ";") }
+        for (_, position, parts) in structured { properties[position].value = parts.joined(separator: ";") }
         if !tags.isEmpty { properties.append(categories(tags)) }
-        // As `ensureRequired`: FN from the given and family names, else the first email.
+        // What `ensureRequired` adds, from the values at hand instead of reading the card back.
+        let names = structured.first { $0.name == "N" }?.parts
         if !formattedName {
-            var name = ""
-            if let n = structuredNames.firstIndex(of: "N") {
-                let parts = structured[n].parts
-                name = [parts[1], parts[0]].map { VCard.unescape($0) }.filter { !$0.isEmpty }.joined(separator: " ")
-            }
-            properties.removeAll { $0.name == "FN" }
-            properties.insert(VCard.Property(name: "FN", value: VCard.escape(name.isEmpty ? firstEmail ?? "" : name)), at: 1)
+            deriveFormattedName(given: names.map { VCard.unescape($0[1]) }, family: names.map { VCard.unescape($0[0]) }, email: firstEmail, in: &properties)
         }
-        if !structuredNames.contains("N") { properties.append(VCard.Property(name: "N", value: ";;;;")) }
+        if names == nil { properties.append(VCard.Property(name: "N", value: ";;;;")) }
         return VCard(properties: properties)
     }
 }

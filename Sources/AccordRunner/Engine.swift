@@ -65,7 +65,9 @@ struct Engine {
         }
         self.fieldNamesBySide = fieldNames
         self.emailFields = emailFields
-        mappingsByWay = Dictionary(uniqueKeysWithValues: ["a-to-b", "b-to-a"].map { way in (way, plan.mappings.filter { $0.transforms[way] != nil }) })
+        mappingsByWay = Dictionary(uniqueKeysWithValues: StoredSide.allCases.map(Self.way(from:)).map { way in
+            (way, plan.mappings.filter { $0.transforms[way] != nil })
+        })
         var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
         var excluded: [StoredSide: Set<String>] = [.a: [], .b: []]
         for entry in snapshot.health {
@@ -651,7 +653,6 @@ struct Engine {
                 }
                 guard !options.shouldStop() else { return }
                 var writing = preparedCreates(creates, batches[0], source: source)
-                var writingIndex = 0
                 send(writing)
                 for next in 1...batches.count {  // the batch prepared while `writing` is written, if any
                     let following = next < batches.count ? preparedCreates(creates, batches[next], source: source) : nil
@@ -660,7 +661,7 @@ struct Engine {
                     let sending = options.shouldStop() ? nil : following
                     if let sending { send(sending) }
                     var state = recordCreated(writing.creates, results: results, sourceValues: writing.sourceValues, target: target)
-                    state.removedIntents = [intentIDs[writingIndex]]
+                    state.removedIntents = [intentIDs[writing.range.lowerBound / batchSize]]
                     try await commits.next()
                     commits.addTask { [store, connection = plan.connection, state] in
                         try await store.applyInBackground(state, connection: connection)
@@ -669,7 +670,6 @@ struct Engine {
                     report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
                     guard let sending else { break }
                     writing = sending
-                    writingIndex += 1
                 }
             }
             try await commits.waitForAll()

@@ -251,7 +251,7 @@ extension StateStore {
                 sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
                 arguments: [connection, side.rawValue, value])
         }
-        // A batch's intents were journaled one after another: usually one range of ids.
+        // Each batch of creates is one journal entry, and a run's entries have consecutive ids.
         let deleteIntents = try db.cachedStatement(sql: "DELETE FROM intent WHERE id BETWEEN ? AND ?")
         for range in Self.ranges(of: changes.removedIntents) {
             try deleteIntents.execute(arguments: [range.lowerBound, range.upperBound])
