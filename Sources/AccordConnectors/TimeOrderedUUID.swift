@@ -19,8 +19,21 @@ enum TimeOrderedUUID {
         // time (48 bits), version 7 (4), counter's high 12 bits | variant 0b10 (2), counter's low
         // 30 bits, random (32).
         let high = milliseconds << 16 | 0x7000 | count >> 30
-        let low = 0b10 << 62 | (count & (1 << 30 - 1)) << 32 | UInt64(UInt32.random(in: .min ... .max))
+        let low = 0b10 << 62 | (count & (1 << 30 - 1)) << 32 | UInt64(UInt32(truncatingIfNeeded: mixed(count)))
         return format(high, low)
+    }
+
+    /// The "random" bits: the counter scrambled with a key drawn once per process (SplitMix64's
+    /// finaliser). Drawing them from the system for each id was a `getrandom` call per created
+    /// contact; what they are for (telling apart two processes that share a millisecond and a
+    /// counter value) only needs them to differ between processes.
+    private static let key = UInt64.random(in: .min ... .max)
+
+    private static func mixed(_ count: UInt64) -> UInt64 {
+        var z = count &+ key
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 
     /// 8-4-4-4-12 lowercase hexadecimal digits. Written here because Foundation's
