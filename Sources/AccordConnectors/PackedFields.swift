@@ -48,8 +48,7 @@ public struct PackedFields: Sendable, Hashable {
 
     /// Appends the UTF-8 of `text`; false when it holds a separator.
     private static func append(_ text: String, to bytes: inout [UInt8]) -> Bool {
-        var text = text
-        return text.withUTF8 { utf8 in
+        text.withUTF8Bytes { utf8 in
             if utf8.contains(where: { $0 >= fieldEnd && $0 <= nameEnd }) { return false }
             bytes.append(contentsOf: utf8)
             return true

@@ -69,8 +69,9 @@ enum VCardFields {
                 switch target {
                 case .property(_, let multi, let text):
                     let value = text ? VCard.unescape(property.value) : property.value
-                    guard !value.isEmpty, multi || slots[slot].isEmpty else { continue }
-                    slots[slot].append(value)
+                    guard !value.isEmpty else { continue }
+                    // A slot's first value makes its array (growing an empty one cost more).
+                    if slots[slot].isEmpty { slots[slot] = [value] } else if multi { slots[slot].append(value) }
                 case .component(_, let index, _):
                     guard structuredSeen & (1 << entry) == 0 else { continue }
                     if parts == nil { parts = VCard.split(property.value, on: ";") }
@@ -214,7 +215,12 @@ enum VCardFields {
     /// Sets FN (which vCard requires) to the given and family names, else to the email, right
     /// after VERSION. The values are unescaped.
     private static func deriveFormattedName(given: String?, family: String?, email: String?, in properties: inout [VCard.Property]) {
-        let name = [given, family].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        // The non-empty of the two, joined by a space (without the arrays of a `joined`: one per new card).
+        let name = switch (given ?? "", family ?? "") {
+        case ("", let family): family
+        case (let given, ""): given
+        case (let given, let family): given + " " + family
+        }
         properties.removeAll { $0.name == "FN" }
         let position = (properties.firstIndex { $0.name == "VERSION" }).map { $0 + 1 } ?? 0
         properties.insert(VCard.Property(name: "FN", value: VCard.escape(name.isEmpty ? email ?? "" : name)), at: position)

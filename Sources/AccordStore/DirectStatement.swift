@@ -88,9 +88,9 @@ final class DirectStatement {
         }
 
         mutating func add(_ text: String?) {
-            guard var text else { values.append(.null); return }
+            guard let text else { values.append(.null); return }
             let start = bytes.count
-            text.withUTF8 { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: text.utf8)
             values.append(.text(start..<bytes.count))
         }
 

@@ -24,8 +24,7 @@ enum FieldsCodec {
 
     /// Appends `string` as a JSON string.
     static func append(_ string: String, to out: inout [UInt8]) {
-        var string = string
-        string.withUTF8 { bytes in
+        func write(_ bytes: UnsafeBufferPointer<UInt8>) {
             out.append(UInt8(ascii: "\""))
             // Most values need no escape: copied whole.
             if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
@@ -46,6 +45,11 @@ enum FieldsCodec {
                 }
             }
             out.append(UInt8(ascii: "\""))
+        }
+        // In place where the string is contiguous (always, natively): `withUTF8` would copy it.
+        if string.utf8.withContiguousStorageIfAvailable(write) == nil {
+            var string = string
+            string.withUTF8(write)
         }
     }
 
