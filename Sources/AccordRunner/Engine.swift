@@ -16,7 +16,10 @@ struct Engine {
     private let fieldNamesBySide: [StoredSide: Set<String>]
     private let emailFields: [StoredSide: String?]
     /// The mappings that carry values each way, by way: a create applies them all.
-    private let mappingsByWay: [String: [SyncPlan.Mapping]]
+    private let mappingsByWay: [String: [DirectedMapping]]
+    /// For each way whose rules look at no values: the rules a linked and an unlinked record
+    /// match, the same for every record.
+    private let valueFreeMatches: [String: (linked: [Int], unlinked: [Int])]
 
     var counts = RunCounts()
     var changes: [PlannedChange] = []
@@ -66,8 +69,12 @@ struct Engine {
         self.fieldNamesBySide = fieldNames
         self.emailFields = emailFields
         mappingsByWay = Dictionary(uniqueKeysWithValues: StoredSide.allCases.map(Self.way(from:)).map { way in
-            (way, plan.mappings.filter { $0.transforms[way] != nil })
+            (way, plan.mappings.filter { $0.transforms[way] != nil }.map { DirectedMapping($0, way: way) })
         })
+        valueFreeMatches = plan.rules.filter { !$0.value.contains { $0.predicate.readsValues } }.mapValues { rules in
+            func matches(linked: Bool) -> [Int] { rules.indices.filter { rules[$0].predicate.matches([:], linked: linked) } }
+            return (matches(linked: true), matches(linked: false))
+        }
         var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
         var excluded: [StoredSide: Set<String>] = [.a: [], .b: []]
         for entry in snapshot.health {
@@ -340,14 +347,13 @@ struct Engine {
     /// Evaluates the rules for the records this run looks at; the others keep the rules they
     /// matched at the last run (their values did not change, and they were linked then).
     private mutating func evaluateRules() {
-        for (way, rules) in plan.rules {
+        for way in plan.rules.keys {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             var result: [String: [Int]] = [:]
             let records = current[source]!
             result.reserveCapacity(records.ids.count)
-            let readsValues = rules.contains { $0.predicate.readsValues }
             for id in records.ids {
-                result[id] = matchingRules(rules, readsValues ? records[id]! : [:], linked: linkOf[source]![id] != nil)
+                result[id] = matchingRules(way, records[id]!, linked: linkOf[source]![id] != nil)
             }
             matched[way] = result
         }
@@ -572,7 +578,7 @@ struct Engine {
         var created: Values = [:]
         created.reserveCapacity(mappings.count + 1)  // a field each, mostly: grown one by one, it was rehashed 4 times
         for mapping in mappings {
-            mapping.apply(way: create.way, source: values, target: [:], into: &created, skippingEmpty: true)
+            mapping.apply(source: values, target: [:], into: &created, skippingEmpty: true)
         }
         applyActions(way: create.way, sourceID: create.sourceID, target: &created)
         return created
@@ -747,13 +753,17 @@ struct Engine {
     /// Which rules of its own app's way a record linked by a create this run matches.
     private mutating func evaluateRules(ofLinked id: String, values: Values, side: StoredSide) {
         let way = Self.way(from: side)
-        guard let rules = plan.rules[way] else { return }
-        matched[way, default: [:]][id] = matchingRules(rules, values, linked: true)
+        guard plan.rules[way] != nil else { return }
+        matched[way, default: [:]][id] = matchingRules(way, values, linked: true)
     }
 
-    /// The indices of the rules `values` match; the list is shared with every record that
-    /// matches the same rules (100,000 records matching one rule hold one array, not 100,000).
-    private mutating func matchingRules(_ rules: [SyncPlan.Rule], _ values: Values, linked: Bool) -> [Int] {
+    /// The indices of the rules of `way` that `values` match; the list is shared with every
+    /// record that matches the same rules (100,000 records matching one rule hold one array, not
+    /// 100,000). The values are not worked out when no rule of the way looks at them.
+    private mutating func matchingRules(_ way: String, _ values: @autoclosure () -> Values, linked: Bool) -> [Int] {
+        if let fixed = valueFreeMatches[way] { return linked ? fixed.linked : fixed.unlinked }
+        guard let rules = plan.rules[way] else { return [] }
+        let values = values()
         let indices = rules.indices.filter { rules[$0].predicate.matches(values, linked: linked) }
         if indices.isEmpty { return [] }
         if let index = ruleLists.firstIndex(of: indices) { return ruleLists[index] }

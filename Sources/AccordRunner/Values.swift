@@ -119,35 +119,10 @@ extension SyncPlan.Mapping {
         return result
     }
 
-    /// `apply(way:source:target:)` writing each target field into `result` (a create builds
-    /// a record from every mapping this way, without a dictionary per mapping); with
-    /// `skippingEmpty`, a field without values is left as it is.
+    /// `apply(way:source:target:)` writing each target field into `result`; with `skippingEmpty`,
+    /// a field without values is left as it is.
     func apply(way: String, source: Values, target: Values, into result: inout Values, skippingEmpty: Bool = false) {
-        func set(_ field: String, _ values: [String]) {
-            if !(skippingEmpty && values.isEmpty) { result[field] = values }
-        }
-        let sources = sourceFields(way)
-        var values: [String] = sources.count == 2
-            ? [source[sources[0]]?.first ?? "", source[sources[1]]?.first ?? ""]
-            : source[sources[0]] ?? []
-        let targets = targetFields(way)
-        for transform in transforms[way] ?? [] {
-            switch transform.kind {
-            case "first_value": values = Array(values.prefix(1))
-            case "format_as_text": values = values.isEmpty ? [] : [values.joined(separator: ", ")]
-            case "date_to_datetime": values = values.map { $0.count == 10 ? $0 + "T00:00:00Z" : $0 }
-            case "datetime_to_date": values = values.map { String($0.prefix(10)) }
-            case "value_map": values = values.compactMap { transform.values?[$0] }
-            case "join_name": values = [values.filter { !$0.isEmpty }.joined(separator: " ")]
-            case "split_name":
-                let split = Self.splitName(values.first ?? "", first: target[targets[0]]?.first ?? "", last: target[targets[1]]?.first ?? "")
-                set(targets[0], split.first.isEmpty ? [] : [split.first])
-                set(targets[1], split.last.isEmpty ? [] : [split.last])
-                return
-            default: break
-            }
-        }
-        set(targets[0], values.contains("") ? values.filter { !$0.isEmpty } : values)
+        DirectedMapping(self, way: way).apply(source: source, target: target, into: &result, skippingEmpty: skippingEmpty)
     }
 
     /// Splits a full name, changing only the part that changed when the rest still matches.
@@ -164,6 +139,65 @@ extension SyncPlan.Mapping {
     }
 
     static let surnameParticles: Set<String> = ["van", "von", "de", "der", "den", "da", "das", "di", "del", "della", "du", "la", "le", "ten", "ter", "zu", "af", "bin", "ibn"]
+}
+
+/// A mapping as it carries values one way: its source and target fields and its transforms,
+/// their kinds told apart once. A create applies every mapping of its way to its record, and
+/// matching each transform's kind by name took up to eight string comparisons a mapping.
+struct DirectedMapping: Sendable {
+    enum Step: Sendable {
+        case firstValue, formatAsText, dateToDatetime, datetimeToDate, joinName, splitName
+        case valueMap([String: String])
+    }
+
+    let sources: [String]
+    let targets: [String]
+    let steps: [Step]
+
+    init(_ mapping: SyncPlan.Mapping, way: String) {
+        sources = mapping.sourceFields(way)
+        targets = mapping.targetFields(way)
+        steps = (mapping.transforms[way] ?? []).compactMap { transform in
+            switch transform.kind {
+            case "first_value": .firstValue
+            case "format_as_text": .formatAsText
+            case "date_to_datetime": .dateToDatetime
+            case "datetime_to_date": .datetimeToDate
+            case "value_map": .valueMap(transform.values ?? [:])
+            case "join_name": .joinName
+            case "split_name": .splitName
+            default: nil  // identity, and conversions that keep the text as it is
+            }
+        }
+    }
+
+    /// Writes the target values the source values produce into `result`; `target` is the
+    /// target's current values, used to split names "smartly". With `skippingEmpty`, a field
+    /// without values is left as it is.
+    func apply(source: Values, target: Values, into result: inout Values, skippingEmpty: Bool = false) {
+        func set(_ field: String, _ values: [String]) {
+            if !(skippingEmpty && values.isEmpty) { result[field] = values }
+        }
+        var values: [String] = sources.count == 2
+            ? [source[sources[0]]?.first ?? "", source[sources[1]]?.first ?? ""]
+            : source[sources[0]] ?? []
+        for step in steps {
+            switch step {
+            case .firstValue: values = Array(values.prefix(1))
+            case .formatAsText: values = values.isEmpty ? [] : [values.joined(separator: ", ")]
+            case .dateToDatetime: values = values.map { $0.count == 10 ? $0 + "T00:00:00Z" : $0 }
+            case .datetimeToDate: values = values.map { String($0.prefix(10)) }
+            case .valueMap(let map): values = values.compactMap { map[$0] }
+            case .joinName: values = [values.filter { !$0.isEmpty }.joined(separator: " ")]
+            case .splitName:
+                let split = SyncPlan.Mapping.splitName(values.first ?? "", first: target[targets[0]]?.first ?? "", last: target[targets[1]]?.first ?? "")
+                set(targets[0], split.first.isEmpty ? [] : [split.first])
+                set(targets[1], split.last.isEmpty ? [] : [split.last])
+                return
+            }
+        }
+        set(targets[0], values.contains("") ? values.filter { !$0.isEmpty } : values)
+    }
 }
 
 /// The current values of one app's records, each held packed (`PackedFields`): a first run
