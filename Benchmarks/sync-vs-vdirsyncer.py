@@ -24,7 +24,8 @@ WORK = os.path.join(ROOT, ".build-benchmark")
 
 
 def run(argv, env=None):
-    """Runs a command; returns (seconds, peak RSS in MB). Fails loudly on a non-zero exit."""
+    """Runs a command; returns (seconds, peak RSS in MB, user + system CPU seconds). Fails loudly on
+    a non-zero exit."""
     os.sync()
     start = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -34,7 +35,7 @@ def run(argv, env=None):
     process.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{argv[0]} failed ({status}):\n{stderr}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def generate(n, folder):
@@ -147,7 +148,7 @@ def main():
     for n in sizes:
         source = f"{WORK}/{n}/source"
         generate(n, source)
-        samples = {}  # (phase, tool) -> [(seconds, rss)]
+        samples = {}  # (phase, tool) -> [(seconds, rss, cpu)]
         floors = []
         for round in range(rounds):
             folder = f"{WORK}/{n}/round-{round}"
@@ -156,8 +157,9 @@ def main():
                 "vdirsyncer": ("vdirsyncer", *setup_vdirsyncer(source, f"{folder}/vdirsyncer")),
             }
             floor_read = read_all(source)
-            floor_copy, _ = run(["cp", "-r", source, f"{folder}/copy"])
+            floor_copy, _, _ = run(["cp", "-r", source, f"{folder}/copy"])
             floors.append(floor_read + floor_copy)
+            print(f"{n} round {round}: floor read {floor_read:.2f} s + cp -r {floor_copy:.2f} s", file=sys.stderr, flush=True)
             order = ["accord", "vdirsyncer"] if round % 2 == 0 else ["vdirsyncer", "accord"]
             for phase in phases:
                 if phase == "1% changed":
@@ -165,13 +167,15 @@ def main():
                         change_one_percent(f"{folder}/{tool}/a")
                 for tool in order:
                     program, argv, env = tools[tool]
-                    samples.setdefault((phase, tool), []).append(run([program, *argv], env))
+                    sample = run([program, *argv], env)
+                    samples.setdefault((phase, tool), []).append(sample)
+                    print(f"{n} round {round}: {phase} {tool} {sample[0]:.2f} s {sample[1]:.0f} MB, CPU {sample[2]:.2f} s", file=sys.stderr, flush=True)
             for tool in order:
                 assert len(os.listdir(f"{folder}/{tool}/b")) == n, f"{tool} did not copy every contact"
         floor = median(floors)
         for phase in phases:
-            a_s, v_s = (median([s for s, _ in samples[(phase, tool)]]) for tool in ["accord", "vdirsyncer"])
-            a_rss, v_rss = (max(r for _, r in samples[(phase, tool)]) for tool in ["accord", "vdirsyncer"])
+            a_s, v_s = (median([s for s, _, _ in samples[(phase, tool)]]) for tool in ["accord", "vdirsyncer"])
+            a_rss, v_rss = (max(r for _, r, _ in samples[(phase, tool)]) for tool in ["accord", "vdirsyncer"])
             rows.append((f"{n:,}", phase, a_s, v_s, v_s / a_s, a_rss, v_rss, floor if phase == "initial" else None))
     clear_work()
 
