@@ -15,7 +15,9 @@ struct Engine {
     /// The fields of each app, and the one holding the match email.
     private let fieldNamesBySide: [StoredSide: Set<String>]
     private let emailFields: [StoredSide: String?]
-    /// The mappings that carry values each way, by way: a create applies them all.
+    /// Each mapping of the plan (in its order) by the ways it carries values: what merging applies.
+    private let directedMappings: [[String: DirectedMapping]]
+    /// The same by way: a create applies all of its way's.
     private let mappingsByWay: [String: [DirectedMapping]]
     /// For each way whose rules look at no values: the rules a linked and an unlinked record
     /// match, the same for every record.
@@ -68,8 +70,12 @@ struct Engine {
         }
         self.fieldNamesBySide = fieldNames
         self.emailFields = emailFields
+        let directedMappings = plan.mappings.map { mapping in
+            Dictionary(uniqueKeysWithValues: mapping.transforms.keys.map { ($0, DirectedMapping(mapping, way: $0)) })
+        }
+        self.directedMappings = directedMappings
         mappingsByWay = Dictionary(uniqueKeysWithValues: StoredSide.allCases.map(Self.way(from:)).map { way in
-            (way, plan.mappings.filter { $0.transforms[way] != nil }.map { DirectedMapping($0, way: way) })
+            (way, directedMappings.compactMap { $0[way] })
         })
         valueFreeMatches = plan.rules.filter { !$0.value.contains { $0.predicate.readsValues } }.mapValues { rules in
             func matches(linked: Bool) -> [Int] { rules.indices.filter { rules[$0].predicate.matches([:], linked: linked) } }
@@ -430,8 +436,8 @@ struct Engine {
             if !fullScan, !firstMatch, !changed[.a]!.contains(aID), !changed[.b]!.contains(bID),
                !failedBefore[.a]!.contains(aID), !failedBefore[.b]!.contains(bID) { continue }
             var next: [StoredSide: Values] = [.a: updates[.a]![aID] ?? aValues, .b: updates[.b]![bID] ?? bValues]
-            for mapping in plan.mappings {
-                merge(mapping, aID: aID, bID: bID, firstMatch: firstMatch, winnerWay: winnerWay, next: &next)
+            for (mapping, ways) in zip(plan.mappings, directedMappings) {
+                merge(mapping, ways: ways, aID: aID, bID: bID, firstMatch: firstMatch, winnerWay: winnerWay, next: &next)
             }
             for way in plan.rules.keys.sorted() {
                 let (sourceID, targetSide) = way == "a-to-b" ? (aID, StoredSide.b) : (bID, StoredSide.a)
@@ -450,16 +456,20 @@ struct Engine {
         fields.allSatisfy { (values[$0] ?? []).isEmpty }
     }
 
-    private mutating func merge(_ mapping: SyncPlan.Mapping, aID: String, bID: String, firstMatch: Bool, winnerWay: String, next: inout [StoredSide: Values]) {
+    /// - Parameter ways: `mapping` as it carries values each of its ways.
+    private mutating func merge(
+        _ mapping: SyncPlan.Mapping, ways: [String: DirectedMapping], aID: String, bID: String, firstMatch: Bool, winnerWay: String,
+        next: inout [StoredSide: Values]
+    ) {
         let ids: [StoredSide: String] = [.a: aID, .b: bID]
         func allowed(_ way: String) -> Bool {
-            mapping.transforms[way] != nil && syncs(way, way == "a-to-b" ? aID : bID)
+            ways[way] != nil && syncs(way, way == "a-to-b" ? aID : bID)
         }
         func sourceSide(_ way: String) -> StoredSide { way == "a-to-b" ? .a : .b }
         /// Writes the source's values into the target; returns whether anything changed.
         func propagate(_ way: String) -> Bool {
             let source = sourceSide(way), target = Self.other(source)
-            let desired = mapping.apply(way: way, source: next[source]!, target: next[target]!)
+            let desired = ways[way]!.apply(source: next[source]!, target: next[target]!)
             var changedTarget = false
             for (field, values) in desired where (next[target]![field] ?? []) != values {
                 next[target]![field] = values.isEmpty ? nil : values
@@ -488,9 +498,9 @@ struct Engine {
         case (false, true) where allowed("b-to-a"): _ = propagate("b-to-a")
         case (true, true):
             // Both changed: nothing to do if they agree, else the winning app (never an empty winner).
-            let agreeAB = allowed("a-to-b") && mapping.apply(way: "a-to-b", source: next[.a]!, target: next[.b]!)
+            let agreeAB = allowed("a-to-b") && ways["a-to-b"]!.apply(source: next[.a]!, target: next[.b]!)
                 .allSatisfy { (next[.b]![$0.key] ?? []) == $0.value }
-            let agreeBA = allowed("b-to-a") && mapping.apply(way: "b-to-a", source: next[.b]!, target: next[.a]!)
+            let agreeBA = allowed("b-to-a") && ways["b-to-a"]!.apply(source: next[.b]!, target: next[.a]!)
                 .allSatisfy { (next[.a]![$0.key] ?? []) == $0.value }
             if agreeAB || agreeBA { return }
             for way in [winnerWay, otherWay] where allowed(way) && !isEmpty(next[sourceSide(way)]!, mapping.sourceFields(way)) {

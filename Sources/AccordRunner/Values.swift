@@ -111,20 +111,6 @@ extension SyncPlan.Mapping {
     func sourceFields(_ way: String) -> [String] { way == "a-to-b" ? a : b }
     func targetFields(_ way: String) -> [String] { way == "a-to-b" ? b : a }
 
-    /// The target values (by target field) that the source values produce in `way`.
-    /// `target` is the target's current values, used to split names "smartly".
-    func apply(way: String, source: Values, target: Values) -> Values {
-        var result: Values = [:]
-        apply(way: way, source: source, target: target, into: &result)
-        return result
-    }
-
-    /// `apply(way:source:target:)` writing each target field into `result`; with `skippingEmpty`,
-    /// a field without values is left as it is.
-    func apply(way: String, source: Values, target: Values, into result: inout Values, skippingEmpty: Bool = false) {
-        DirectedMapping(self, way: way).apply(source: source, target: target, into: &result, skippingEmpty: skippingEmpty)
-    }
-
     /// Splits a full name, changing only the part that changed when the rest still matches.
     static func splitName(_ full: String, first: String, last: String) -> (first: String, last: String) {
         let full = full.trimmingCharacters(in: .whitespaces)
@@ -171,9 +157,17 @@ struct DirectedMapping: Sendable {
         }
     }
 
-    /// Writes the target values the source values produce into `result`; `target` is the
-    /// target's current values, used to split names "smartly". With `skippingEmpty`, a field
-    /// without values is left as it is.
+    /// The target values (by target field) that the source values produce. `target` is the
+    /// target's current values, used to split names "smartly".
+    func apply(source: Values, target: Values) -> Values {
+        var result: Values = [:]
+        apply(source: source, target: target, into: &result)
+        return result
+    }
+
+    /// `apply(source:target:)` writing each target field into `result` (a create builds a
+    /// record from every mapping of its way, without a dictionary per mapping); with
+    /// `skippingEmpty`, a field without values is left as it is.
     func apply(source: Values, target: Values, into result: inout Values, skippingEmpty: Bool = false) {
         func set(_ field: String, _ values: [String]) {
             if !(skippingEmpty && values.isEmpty) { result[field] = values }
