@@ -176,16 +176,32 @@ public struct VCard: Sendable, Hashable {
         return out
     }
 
-    /// Escapes a text value for a vCard line.
+    /// Escapes a text value for a vCard line. Every line break (CRLF, LF or a lone CR) becomes
+    /// `\n`: a raw one would end the line.
     public static func escape(_ value: String) -> String {
         guard value.utf8ContainsAny(of: "\\\n\r,;") else { return value }
         var out = ""
         for character in value {
             switch character {
             case "\\": out += "\\\\"
-            case "\n", "\r\n": out += "\\n"
+            case "\n", "\r\n", "\r": out += "\\n"
             case ",": out += "\\,"
             case ";": out += "\\;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A raw (not text-escaped) value with each line break written as `\n`: a value cannot hold
+    /// one, and a raw one would end the line and leave a file no reader parses (a CSV cell, for
+    /// one, may hold line breaks).
+    public static func withoutLineBreaks(_ value: String) -> String {
+        guard value.utf8ContainsAny(of: "\n\r") else { return value }
+        var out = ""
+        for character in value {
+            switch character {
+            case "\n", "\r\n", "\r": out += "\\n"
             default: out.append(character)
             }
         }

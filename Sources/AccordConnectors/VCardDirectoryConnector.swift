@@ -93,17 +93,17 @@ public struct VCardDirectoryConnector: ContactConnector {
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try await concurrentMap(contacts) { contact in
             let uid = TimeOrderedUUID.next()
-            let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
-            return .written(try write(card, name: uid + ".vcf", creating: true))
+            var (card, record) = VCardFields.newContact(
+                uid: uid, id: uid + ".vcf", fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
+            record.version = try AtomicFile.create(card.serializedBytes(), at: directory + "/" + record.id)
+            Failpoint.hit("vcard-file-written")
+            return .written(record)
         }
     }
 
-    /// Writes a card atomically (a new file when `creating`, never replacing one) and returns it
-    /// as a record, without reading it back.
-    private func write(_ card: VCard, name: String, creating: Bool = false) throws -> ContactRecord {
-        let path = directory + "/" + name
-        let bytes = card.serializedBytes()
-        let version = try creating ? AtomicFile.create(bytes, at: path) : AtomicFile.write(bytes, to: path)
+    /// Replaces a card atomically and returns it as a record, without reading it back.
+    private func write(_ card: VCard, name: String) throws -> ContactRecord {
+        let version = try AtomicFile.write(card.serializedBytes(), to: directory + "/" + name)
         Failpoint.hit("vcard-file-written")
         return VCardFields.record(card, id: name, version: version, packed: false)
     }

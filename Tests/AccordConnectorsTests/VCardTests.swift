@@ -82,8 +82,8 @@ import Testing
         #expect(try VCard.parse(card.serialized()) == card)
     }
 
-    /// `newCard` builds directly what applying the fields to an empty card builds.
-    @Test(arguments: [
+    /// Fields and tags of new cards, with the values that escaping, joining or splitting changes.
+    static let newCardCases: [([String: [String]], Set<String>)] = [
         ([:], []),
         (["given_name": ["Cy"], "family_name": ["Young"], "email": ["cy@example.com", "c.y@example.org"], "uid": ["ignored"]], ["crm", "b,c"]),
         (["formatted_name": ["Ann; Smith, Jr\\"], "note": ["two\nlines"], "tel": ["+1", ""], "org": ["ACME; Inc"], "title": ["A", "B"]], []),
@@ -93,13 +93,32 @@ import Testing
         (["given_name": ["Solo"], "email": ["", "x@example.com"], "note": ["a\\nb"]], ["t"]),
         (["formatted_name": ["\\"], "org": [""], "family_name": [""], "email": ["", "y@example.com"]], []),
         (["given_name": [""], "family_name": ["Last"], "org": ["One", "Two"]], []),
-    ] as [([String: [String]], Set<String>)])
+        (["formatted_name": ["a\r\nb", "second"], "note": ["x\r\ny\rz"], "email": ["a@example.com\r\n"]], [" padded ", "", "a,b;c\\"]),
+        (["given_name": ["G; \\n"], "url": ["http://x/a,b"], "rev": ["1"], "bday": ["2000-01-01"], "adr": [";;1 Main St\nSuite 2;Town;;1000;USA"]], [" "]),
+    ]
+
+    /// `newCard` builds directly what applying the fields to an empty card builds.
+    @Test(arguments: newCardCases)
     func aNewCardIsWhatApplyingTheFieldsToAnEmptyCardGives(_ fields: [String: [String]], _ tags: Set<String>) {
         var applied = VCard(properties: [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: "u1")])
         var withoutUID = fields
         withoutUID["uid"] = nil
         VCardFields.apply(withoutUID, add: tags, remove: [], to: &applied)
         #expect(VCardFields.newCard(uid: "u1", fields: fields, tags: tags) == applied)
+    }
+
+    /// The record `newContact` works out is what reading its card gives, and what reading the
+    /// card back from its file gives.
+    @Test(arguments: newCardCases)
+    func aNewContactsRecordIsWhatReadingItsCardGives(_ fields: [String: [String]], _ tags: Set<String>) throws {
+        let (card, record) = VCardFields.newContact(uid: "u1", id: "u1.vcf", fields: fields, tags: tags)
+        let read = VCardFields.record(card, id: "u1.vcf", version: nil, packed: false)
+        #expect(record.id == read.id && record.version == nil)
+        #expect(record.fields == read.fields)
+        #expect(record.segments == read.segments)
+        let reread = VCardFields.record(try VCard.parse(card.serialized()), id: "u1.vcf", version: nil)
+        #expect(record.fields == reread.fields)
+        #expect(record.segments == reread.segments)
     }
 
     /// `record` reads in one pass what reading each field on its own gives.
