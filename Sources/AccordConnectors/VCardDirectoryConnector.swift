@@ -93,9 +93,10 @@ public struct VCardDirectoryConnector: ContactConnector {
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try await concurrentMap(contacts) { contact in
             let uid = TimeOrderedUUID.next()
-            var (card, record) = VCardFields.newContact(
+            let new = VCardFields.newContact(
                 uid: uid, id: uid + ".vcf", fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
-            record.version = try AtomicFile.create(card.serializedBytes(), at: directory + "/" + record.id)
+            var record = new.record
+            record.version = try AtomicFile.create(new.card.serializedBytes(), at: directory + "/" + record.id)
             Failpoint.hit("vcard-file-written")
             return .written(record)
         }

@@ -157,10 +157,15 @@ enum VCardFields {
         ensureRequired(&card)
     }
 
+    /// A value as a property holds it: escaped when it is text, and never with a raw line break.
+    private static func written(_ value: String, text: Bool) -> String {
+        text ? VCard.escape(value) : VCard.withoutLineBreaks(value)
+    }
+
     private static func write(_ values: [String], _ target: Target, to card: inout VCard) {
         switch target {
         case .property(let name, let multi, let text):
-            let encoded = (multi ? values : Array(values.prefix(1))).map { text ? VCard.escape($0) : VCard.withoutLineBreaks($0) }
+            let encoded = (multi ? values : Array(values.prefix(1))).map { written($0, text: text) }
             let existing = card.properties.indices.filter { card.properties[$0].name == name }
             var replacements = existing.enumerated().compactMap { offset, index -> (Int, VCard.Property)? in
                 guard offset < encoded.count else { return nil }
@@ -213,8 +218,9 @@ enum VCardFields {
     }
 
     /// Sets FN (which vCard requires) to the given and family names, else to the email, right
-    /// after VERSION. The values are unescaped.
-    private static func deriveFormattedName(given: String?, family: String?, email: String?, in properties: inout [VCard.Property]) {
+    /// after VERSION. The values are unescaped; returns FN's value as written.
+    @discardableResult
+    private static func deriveFormattedName(given: String?, family: String?, email: String?, in properties: inout [VCard.Property]) -> String {
         // The non-empty of the two, joined by a space (without the arrays of a `joined`: one per new card).
         let name = switch (given ?? "", family ?? "") {
         case ("", let family): family
@@ -223,7 +229,9 @@ enum VCardFields {
         }
         properties.removeAll { $0.name == "FN" }
         let position = (properties.firstIndex { $0.name == "VERSION" }).map { $0 + 1 } ?? 0
-        properties.insert(VCard.Property(name: "FN", value: VCard.escape(name.isEmpty ? email ?? "" : name)), at: position)
+        let value = VCard.escape(name.isEmpty ? email ?? "" : name)
+        properties.insert(VCard.Property(name: "FN", value: value), at: position)
+        return value
     }
 
     /// A new vCard 3.0 with a fresh UID: what `apply` makes of an empty card, built directly (a
@@ -252,7 +260,7 @@ enum VCardFields {
             switch table[field] {
             case .property(let name, let multi, let text):
                 for value in multi ? values : Array(values.prefix(1)) {
-                    let written = text ? VCard.escape(value) : VCard.withoutLineBreaks(value)
+                    let written = written(value, text: text)
                     let readBack = text ? VCard.unescape(written) : written
                     if !readBack.isEmpty { read[field, default: []].append(readBack) }
                     if name == "FN", !readBack.isEmpty { formattedName = true }
@@ -285,8 +293,8 @@ enum VCardFields {
         // What `ensureRequired` adds, from the values at hand instead of reading the card back.
         let names = structured.first { $0.name == "N" }?.parts
         if !formattedName {
-            deriveFormattedName(given: names.map { VCard.unescape($0[1]) }, family: names.map { VCard.unescape($0[0]) }, email: firstEmail, in: &properties)
-            let derived = properties.first { $0.name == "FN" }.map { VCard.unescape($0.value) } ?? ""
+            let derived = VCard.unescape(deriveFormattedName(
+                given: names.map { VCard.unescape($0[1]) }, family: names.map { VCard.unescape($0[0]) }, email: firstEmail, in: &properties))
             read["formatted_name"] = derived.isEmpty ? nil : [derived]
         }
         if names == nil { properties.append(VCard.Property(name: "N", value: ";;;;")) }
