@@ -351,9 +351,12 @@ struct Engine {
     }
 
     /// Evaluates the rules for the records this run looks at; the others keep the rules they
-    /// matched at the last run (their values did not change, and they were linked then).
+    /// matched at the last run (their values did not change, and they were linked then). A way
+    /// whose rules look at no values is not evaluated record by record (`matchedRules` answers
+    /// from whether the record is linked): a first run over 100,000 contacts spent 0.37 s of one
+    /// core here while the other had nothing to do.
     private mutating func evaluateRules() {
-        for way in plan.rules.keys {
+        for way in plan.rules.keys where valueFreeMatches[way] == nil {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             var result: [String: [Int]] = [:]
             let records = current[source]!
@@ -367,11 +370,25 @@ struct Engine {
 
     /// The rules of `way` a record of its source app matches: as evaluated this run, else as stored.
     private func matchedRules(_ way: String, _ sourceID: String) -> [Int]? {
-        matched[way]?[sourceID] ?? snapshot.records[way == "a-to-b" ? .a : .b]?[sourceID]?.rules
+        if let rules = matched[way]?[sourceID] { return rules }
+        let source: StoredSide = way == "a-to-b" ? .a : .b
+        // What `evaluateRules` would have found: links made after it come from creates, which
+        // store the linked record's rules in `matched`.
+        if let fixed = valueFreeMatches[way], current[source]!.contains(sourceID) {
+            return linkOf[source]![sourceID] != nil ? fixed.linked : fixed.unlinked
+        }
+        return snapshot.records[source]?[sourceID]?.rules
     }
 
     private func syncs(_ way: String, _ sourceID: String) -> Bool {
         !(matchedRules(way, sourceID)?.isEmpty ?? true)
+    }
+
+    /// Whether every unlinked record this run looks at syncs along `way`, when that does not
+    /// depend on the record (no rule of the way reads values): `syncs` for each of them, found
+    /// once, until a create links one.
+    private func syncsEveryUnlinked(_ way: String) -> Bool? {
+        valueFreeMatches[way].map { !$0.unlinked.isEmpty }
     }
 
     // MARK: - Deletions
@@ -563,8 +580,9 @@ struct Engine {
             let target = Self.other(source)
             // Only unlinked records can be created; in a steady state there are few, so find them first.
             let candidates = current[source]!.ids.filter { linkOf[source]![$0] == nil }.sorted()
+            let everyUnlinkedSyncs = syncsEveryUnlinked(way)
             for id in candidates {
-                guard syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
+                guard everyUnlinkedSyncs ?? syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
                 let email = emailOf(source, id)
                 if plan.options.avoid_duplicates {
                     guard let email, emailIndex[target]![email] == nil else { continue }
@@ -599,6 +617,7 @@ struct Engine {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
             let ambiguous = Set(duplicates[target]!.compactMap { emailOf(target, $0) })
+            let everyUnlinkedSyncs = syncsEveryUnlinked(way)
             for id in current[source]!.ids where linkOf[source]![id] == nil && !duplicates[source]!.contains(id) {
                 let reason: String
                 let email = emailOf(source, id)
@@ -606,7 +625,7 @@ struct Engine {
                     reason = "the contact has no email address"
                 } else if let email, ambiguous.contains(email) {
                     reason = "several records in app '\(app(target).app)' have its email; it is linked once they are merged"
-                } else if !syncs(way, id) {
+                } else if !(everyUnlinkedSyncs ?? syncs(way, id)) {
                     reason = "it matches no \(way) rule"
                 } else {
                     continue
