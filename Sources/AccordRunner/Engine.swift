@@ -194,7 +194,9 @@ struct Engine {
     /// The values are worked out on every core a chunk of records at a time, and each chunk's
     /// records are released once their values are taken, so a first run over 100,000 contacts
     /// never holds both forms of more than a chunk (before, this ran on one core while the
-    /// other had nothing to do).
+    /// other had nothing to do). Each chunk's values are filed (a few hash-table inserts per
+    /// record, on one core) while the next chunk's are worked out: one after the other, at
+    /// 100,000 contacts, the values took 0.30 s and the filing 0.31 s with one core idle.
     private mutating func absorb(_ listing: consuming Listing, side: StoredSide) async throws {
         let stored = snapshot.records[side] ?? [:]
         var live: [String: String?] = [:]
@@ -212,21 +214,36 @@ struct Engine {
         versions[side]!.reserveCapacity(versions[side]!.count + records.count)
         changed[side]!.reserveCapacity(changed[side]!.count + records.count)
         let emailField = emailFields[side]!
-        while !records.isEmpty {
-            let chunk = max(records.count - 4_096, 0)..<records.count
-            let taken = try await concurrentMap(records[chunk]) { record in
-                let recordValues = record.packedValues(fields: names)
-                return (recordValues, emailField.flatMap { normalizedEmail(recordValues.first($0)) })
-            }
-            for (index, (recordValues, email)) in zip(chunk, taken) {
-                let id = records[index].id
-                values.set(id, packed: recordValues)
-                live.updateValue(email, forKey: id)
-                versions[side]![id] = records[index].version
-                changed[side]!.insert(id)
-                if records[index].unsubscribed { unsubscribed[side]!.insert(id) }
-            }
+        func nextChunk() -> [ContactRecord] {
+            let chunk = Array(records[max(records.count - 4_096, 0)...])
             records.removeLast(chunk.count)
+            return chunk
+        }
+        try await withThrowingTaskGroup(of: [(PackedFields, String?)].self) { group in
+            func startTaking(_ chunk: [ContactRecord]) {
+                guard !chunk.isEmpty else { return }
+                group.addTask {
+                    try await concurrentMap(chunk) { record in
+                        let recordValues = record.packedValues(fields: names)
+                        return (recordValues, emailField.flatMap { normalizedEmail(recordValues.first($0)) })
+                    }
+                }
+            }
+            var chunk = nextChunk()
+            startTaking(chunk)
+            while !chunk.isEmpty {
+                let taken = try await group.next()!
+                let filing = chunk
+                chunk = nextChunk()
+                startTaking(chunk)
+                for (record, (recordValues, email)) in zip(filing, taken) {
+                    values.set(record.id, packed: recordValues)
+                    live.updateValue(email, forKey: record.id)
+                    versions[side]![record.id] = record.version
+                    changed[side]!.insert(record.id)
+                    if record.unsubscribed { unsubscribed[side]!.insert(record.id) }
+                }
+            }
         }
         let gone = fullScan
             ? Set(stored.filter { !$0.value.deleted && !values.contains($0.key) }.keys)
