@@ -16,14 +16,22 @@ public struct VCardDirectoryConnector: ContactConnector {
     }
 
     public func list(since state: ListingState) async throws -> Listing {
-        let catalog = try catalogs.take(comparedWith: state.cursor) ?? catalog()
-        let changed = catalog.filter { state.known[$0.name] != $0.version }
-        let records = try await concurrentMap(changed.sorted { $0.name < $1.name }) { try read(name: $0.name, version: $0.version) }
+        // Nothing known (a first run, or a full scan): every card is read and its version taken
+        // from the open file, so the pass over the folder stats nothing. At 100,000 cards the
+        // stats were half a second on one core before the first read.
+        var names: [String]
         var deleted: [String] = []
-        if !state.known.isEmpty {
+        if state.known.isEmpty {
+            catalogs.clear()
+            names = try cardNames()
+        } else {
+            let catalog = try catalogs.take(comparedWith: state.cursor) ?? catalog()
+            names = catalog.filter { state.known[$0.name] != $0.version }.map(\.name)
             let present = Set(catalog.lazy.map(\.name))
             deleted = state.known.keys.filter { !present.contains($0) }.sorted()
         }
+        names.sort()
+        let records = try await concurrentMap(names) { try read(name: $0) }
         return Listing(changed: records, deleted: deleted, cursor: nil)
     }
 
@@ -46,13 +54,22 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     private func catalog() throws -> Catalog {
         var catalog: Catalog = []
-        try forEachCard { catalog.append(($0, $1)) }
+        try forEachCard(statting: true) { catalog.append(($0, FileVersion.of($1!))) }
         return catalog
     }
 
-    /// Calls `body` with the name and version of every `.vcf` file, with one `fstatat` each and
-    /// no path building (a listing of 100,000 files is mostly this loop).
-    private func forEachCard(_ body: (String, String) throws -> Void) throws {
+    /// The name of every card, with no stat where the folder says a name is a regular file.
+    private func cardNames() throws -> [String] {
+        var names: [String] = []
+        try forEachCard(statting: false) { name, _ in names.append(name) }
+        return names
+    }
+
+    /// Calls `body` with the name of every `.vcf` file, and its `fstatat` when `statting`, with no
+    /// path building (a listing of 100,000 files is mostly this loop). Without `statting`, only
+    /// names the folder does not say are regular files (symbolic links, or a file system that does
+    /// not say) are stat'ed, to find out.
+    private func forEachCard(statting: Bool, _ body: (String, stat?) throws -> Void) throws {
         guard let handle = opendir(directory) else {
             if errno == ENOENT || errno == ENOTDIR { throw ConnectorError("vcard-dir: '\(directory)' is not a directory") }
             throw ConnectorError("vcard-dir: cannot list '\(directory)': \(String(cString: strerror(errno)))")
@@ -62,21 +79,26 @@ public struct VCardDirectoryConnector: ContactConnector {
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             guard name.hasSuffix(".vcf"), !name.hasPrefix(".") else { continue }
+            if !statting, entry.pointee.d_type == UInt8(DT_REG) {
+                try body(name, nil)
+                continue
+            }
             var info = stat()
             guard fstatat(descriptor, name, &info, 0) == 0 else {
                 if errno == ENOENT { continue }  // removed while listing: gone
                 throw ConnectorError("vcard-dir: cannot stat '\(directory)/\(name)': \(String(cString: strerror(errno)))")
             }
             guard info.st_mode & S_IFMT == S_IFREG else { continue }
-            try body(name, FileVersion.of(info))
+            try body(name, info)
         }
     }
 
-    func read(name: String, version: String) throws -> ContactRecord {
+    /// Reads and parses a card; its version is that of the file as read.
+    func read(name: String) throws -> ContactRecord {
         let path = directory + "/" + name
         let record: ContactRecord?
         do {
-            record = try FileVersion.withContents(path: path) { bytes, _ in
+            record = try FileVersion.withContents(path: path) { bytes, version in
                 do {
                     return try VCardFields.record(VCard.parse(bytes: bytes), id: name, version: version)
                 } catch {

@@ -51,6 +51,26 @@ import Testing
         guard case .written(let record) = try #require(result.first) else { Issue.record("\(result)"); return }
         #expect(record.version != nil && record.version != created.version)
     }
+
+    /// A full listing reads every card without a stat of its own: a link to a card counts, a
+    /// folder or hidden file named like one does not, and each version is the file's as read.
+    @Test(arguments: [false, true]) func aListingFindsCardsAndLinksToCardsOnly(incremental: Bool) async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/folder.vcf", withIntermediateDirectories: true)
+        let card = { (uid: String) in "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:\(uid)\r\nFN:\(uid)\r\nEMAIL:\(uid)@example.com\r\nEND:VCARD\r\n" }
+        try card("ann").write(toFile: directory + "/ann.vcf", atomically: false, encoding: .utf8)
+        try card("hidden").write(toFile: directory + "/.hidden.vcf", atomically: false, encoding: .utf8)
+        try card("bob").write(toFile: directory + "/folder.vcf/bob.vcf", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/bob.vcf", withDestinationPath: "folder.vcf/bob.vcf")
+        try FileManager.default.createSymbolicLink(atPath: directory + "/dangling.vcf", withDestinationPath: "nowhere.vcf")
+        // Incremental: one card known with another version, so every card is listed again.
+        let state = incremental ? ListingState(known: ["ann.vcf": "0-0"]) : .full
+        let listing = try await VCardDirectoryConnector(directory: directory).list(since: state)
+        #expect(listing.changed.map(\.id) == ["ann.vcf", "bob.vcf"])
+        #expect(listing.changed.map(\.version) == [try FileVersion.of(path: directory + "/ann.vcf"), try FileVersion.of(path: directory + "/bob.vcf")])
+        #expect(listing.deleted.isEmpty)
+    }
 }
 
 /// `AtomicFile`: a new file appears whole under its name or not at all, and never replaces one.
