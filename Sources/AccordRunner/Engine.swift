@@ -714,9 +714,10 @@ struct Engine {
                     if let sending { send(sending) }
                     var state = recordCreated(writing.creates, results: results, sourceValues: writing.sourceValues, target: target)
                     state.removedIntents = [intentIDs[writing.range.lowerBound / batchSize]]
+                    let encoded = EncodedStateChanges(state)  // while the batch before is committed
                     try await commits.next()
-                    commits.addTask { [store, connection = plan.connection, state] in
-                        try await store.applyInBackground(state, connection: connection)
+                    commits.addTask { [store, connection = plan.connection] in
+                        try await store.applyInBackground(encoded, connection: connection)
                         Failpoint.hit("after-create-commit")
                     }
                     report("created \(counts.created_a_to_b + counts.created_b_to_a) of \(total) records")
