@@ -23,6 +23,30 @@ final class DirectStatement {
         try run(bind) { _ in }
     }
 
+    /// Inserts `rows` with `insert` (`INSERT ... INTO table (columns)`, without `VALUES`), many
+    /// rows per statement: `bind` adds one row's values, `columns` of them. A first run inserts
+    /// three rows per contact, and with a statement per row SQLite spent about a quarter of its
+    /// work starting and ending statements. Rows go in their order, as one statement each would.
+    static func insert<Rows: Collection>(
+        _ db: Database, _ insert: String, columns: Int, rows: Rows, _ bind: (inout Bindings, Rows.Element) -> Void
+    ) throws {
+        var start = rows.startIndex
+        while start != rows.endIndex {
+            let end = rows.index(start, offsetBy: rowsPerInsert, limitedBy: rows.endIndex) ?? rows.endIndex
+            let chunk = rows[start..<end]
+            let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+            let statement = try DirectStatement(db, sql: insert + " VALUES " + Array(repeating: row, count: chunk.count).joined(separator: ", "))
+            try statement.execute { bindings in
+                for element in chunk { bind(&bindings, element) }
+            }
+            start = end
+        }
+    }
+
+    /// Rows per statement of `insert`: well under SQLite's limit of 32,766 values per statement
+    /// for the store's widest table (8 columns), and few enough that one statement's texts stay small.
+    static let rowsPerInsert = 64
+
     /// Binds the values `bind` adds and calls `body` with each row of the result.
     func forEachRow(_ bind: (inout Bindings) -> Void, _ body: (ResultRow) -> Void) throws {
         try run(bind, body)

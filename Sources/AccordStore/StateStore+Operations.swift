@@ -213,33 +213,29 @@ extension StateStore {
 
     private static func apply(_ encoded: EncodedStateChanges, connection: String, at date: Date, _ db: Database) throws {
         let changes = encoded.changes
-        let insertRecord = try DirectStatement(db, sql: """
-            INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, rules, deleted)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
         for (side, records) in changes.records {
-            for (record, texts) in zip(records, encoded.texts[side]!) {
-                try insertRecord.execute {
-                    $0.add(connection)
-                    $0.add(side.rawValue)
-                    $0.add(record.id)
-                    $0.add(record.email)
-                    $0.add(record.version)
-                    $0.add(texts.fields)
-                    $0.add(texts.rules)
-                    $0.add(record.deleted)
-                }
+            let texts = encoded.texts[side]!
+            try DirectStatement.insert(
+                db, "INSERT OR REPLACE INTO record (connection, side, id, email, version, fields, rules, deleted)", columns: 8,
+                rows: records.indices
+            ) { bindings, index in
+                let record = records[index]
+                bindings.add(connection)
+                bindings.add(side.rawValue)
+                bindings.add(record.id)
+                bindings.add(record.email)
+                bindings.add(record.version)
+                bindings.add(texts[index].fields)
+                bindings.add(texts[index].rules)
+                bindings.add(record.deleted)
             }
         }
-        let insertLink = try DirectStatement(db, sql: "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at) VALUES (?, ?, ?, ?)")
         let createdAt = Self.text(of: date)
-        for link in changes.links {
-            try insertLink.execute {
-                $0.add(connection)
-                $0.add(link.a)
-                $0.add(link.b)
-                $0.add(createdAt)
-            }
+        try DirectStatement.insert(db, "INSERT OR IGNORE INTO link (connection, a_id, b_id, created_at)", columns: 4, rows: changes.links) {
+            $0.add(connection)
+            $0.add($1.a)
+            $0.add($1.b)
+            $0.add(createdAt)
         }
         let deleteHealth = try db.cachedStatement(sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?")
         for cleared in changes.clearedHealth {

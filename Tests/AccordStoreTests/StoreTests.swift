@@ -104,6 +104,27 @@ import Testing
         #expect(try store.load("c").records[.a]?.count == 1)
     }
 
+    /// Records and links go many to a statement: every one is stored, whatever the count, and a
+    /// record given twice in one batch is stored as given last, as one statement each would.
+    @Test(arguments: [2, 63, 64, 65, 130, 1_000])
+    func everyRecordAndLinkOfALargeBatchIsStored(count: Int) throws {
+        let store = try StateStore()
+        var changes = StateChanges()
+        let ids = (0..<count).map { String(format: "%05d", $0) }
+        changes.records[.a] = ids.map { RecordSnapshot(id: $0, email: "\($0)@example.com", version: "v\($0)", fields: ["n": [$0]], rules: [0]) }
+        changes.records[.a]!.append(RecordSnapshot(id: ids[0], email: nil, version: "again", fields: ["n": ["again"]]))
+        changes.records[.b] = ids.map { RecordSnapshot(id: "b" + $0, email: nil, version: nil, fields: [:]) }
+        changes.links = ids.map { RecordLink(a: $0, b: "b" + $0) } + [RecordLink(a: ids[0], b: "other")]
+        try store.apply(changes, connection: "c")
+        let snapshot = try store.load("c")
+        #expect(snapshot.links.count == count && Set(snapshot.links) == Set(ids.map { RecordLink(a: $0, b: "b" + $0) }))
+        #expect(snapshot.records[.a]?.count == count && snapshot.records[.b]?.count == count)
+        #expect(snapshot.records[.a]?[ids[0]] == StoredRecord(email: nil, version: "again", rules: nil, deleted: false))
+        let last = ids[count - 1]
+        #expect(snapshot.records[.a]?[last] == StoredRecord(email: "\(last)@example.com", version: "v\(last)", rules: [0], deleted: false))
+        #expect(try store.fields("c", side: .a, ids: [ids[0], last]) == [ids[0]: ["n": ["again"]], last: ["n": [last]]])
+    }
+
     @Test func aLinkIsUniquePerSide() throws {
         let store = try StateStore()
         var changes = StateChanges()
