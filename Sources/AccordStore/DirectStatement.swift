@@ -30,12 +30,14 @@ final class DirectStatement {
     static func insert<Rows: Collection>(
         _ db: Database, _ insert: String, columns: Int, rows: Rows, _ bind: (inout Bindings, Rows.Element) -> Void
     ) throws {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        func sql(rows count: Int) -> String { insert + " VALUES " + Array(repeating: row, count: count).joined(separator: ", ") }
+        let full = rows.count >= rowsPerInsert ? sql(rows: rowsPerInsert) : ""
         var start = rows.startIndex
         while start != rows.endIndex {
             let end = rows.index(start, offsetBy: rowsPerInsert, limitedBy: rows.endIndex) ?? rows.endIndex
             let chunk = rows[start..<end]
-            let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-            let statement = try DirectStatement(db, sql: insert + " VALUES " + Array(repeating: row, count: chunk.count).joined(separator: ", "))
+            let statement = try DirectStatement(db, sql: chunk.count == rowsPerInsert ? full : sql(rows: chunk.count))
             try statement.execute { bindings in
                 for element in chunk { bind(&bindings, element) }
             }
