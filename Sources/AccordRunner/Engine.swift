@@ -22,6 +22,8 @@ struct Engine {
     /// For each way whose rules look at no values: the rules a linked and an unlinked record
     /// match, the same for every record.
     private let valueFreeMatches: [String: (linked: [Int], unlinked: [Int])]
+    /// The ways with a rule that has actions or undo actions.
+    private let waysWithActions: Set<String>
 
     var counts = RunCounts()
     var changes: [PlannedChange] = []
@@ -81,6 +83,7 @@ struct Engine {
             func matches(linked: Bool) -> [Int] { rules.indices.filter { rules[$0].predicate.matches([:], linked: linked) } }
             return (matches(linked: true), matches(linked: false))
         }
+        waysWithActions = Set(plan.rules.filter { $0.value.contains { !$0.actions.isEmpty || !($0.undo ?? []).isEmpty } }.keys)
         var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
         var excluded: [StoredSide: Set<String>] = [.a: [], .b: []]
         for entry in snapshot.health {
@@ -546,13 +549,11 @@ struct Engine {
     }
 
     /// Whether any rule of `way` has actions or undoes (else `applyActions` never changes anything).
-    private func hasActions(_ way: String) -> Bool {
-        plan.rules[way]?.contains { !$0.actions.isEmpty || !($0.undo ?? []).isEmpty } ?? false
-    }
+    private func hasActions(_ way: String) -> Bool { waysWithActions.contains(way) }
 
     /// Applies the actions of the rules `sourceID` matches, and undoes those of rules it stopped matching.
     private func applyActions(way: String, sourceID: String, target: inout Values) {
-        guard let rules = plan.rules[way] else { return }
+        guard hasActions(way), let rules = plan.rules[way] else { return }
         let now = matchedRules(way, sourceID) ?? []
         let before = snapshot.records[way == "a-to-b" ? .a : .b]?[sourceID]?.rules ?? []
         var actions: [SyncPlan.Action] = now.flatMap { rules[$0].actions }
