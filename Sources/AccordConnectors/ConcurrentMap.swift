@@ -2,8 +2,8 @@ import Foundation
 
 /// `items.map(transform)` on every core: the items are cut into up to sixteen slices per core (of
 /// 64 items at least), each mapped by its own task, so that a thread held up by another task
-/// leaves the others less to wait for at the end (with four per core, listing 100,000 cards ended
-/// with a tenth of a second on one core); results keep the input order. For file work,
+/// leaves the others less to wait for at the end (with four per core, a listing of 100,000 cards
+/// ended with a stretch on one core); results keep the input order. For file work,
 /// where each item is a few system calls and some parsing, and for a step of the engine that
 /// works on every record.
 public func concurrentMap<Items: RandomAccessCollection & Sendable, Result: Sendable>(

@@ -17,8 +17,8 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     public func list(since state: ListingState) async throws -> Listing {
         // Nothing known (a first run, or a full scan): every card is read and its version taken
-        // from the open file, so the pass over the folder stats nothing. At 100,000 cards the
-        // stats were half a second on one core before the first read.
+        // from the open file, so the pass over the folder stats nothing (at 100,000 cards, as many
+        // `fstatat`s on one core before the first read).
         var names: [String]
         var deleted: [String] = []
         if state.known.isEmpty {
