@@ -30,14 +30,17 @@ final class DirectStatement {
     static func insert<Rows: Collection>(
         _ db: Database, _ insert: String, columns: Int, rows: Rows, _ bind: (inout Bindings, Rows.Element) -> Void
     ) throws {
+        guard !rows.isEmpty else { return }
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         func sql(rows count: Int) -> String { insert + " VALUES " + Array(repeating: row, count: count).joined(separator: ", ") }
-        let full = rows.count >= rowsPerInsert ? sql(rows: rowsPerInsert) : ""
+        // Every chunk but the last has the first one's size, so its SQL is built once.
+        let firstSize = min(rows.count, rowsPerInsert)
+        let firstSQL = sql(rows: firstSize)
         var start = rows.startIndex
         while start != rows.endIndex {
             let end = rows.index(start, offsetBy: rowsPerInsert, limitedBy: rows.endIndex) ?? rows.endIndex
             let chunk = rows[start..<end]
-            let statement = try DirectStatement(db, sql: chunk.count == rowsPerInsert ? full : sql(rows: chunk.count))
+            let statement = try DirectStatement(db, sql: chunk.count == firstSize ? firstSQL : sql(rows: chunk.count))
             try statement.execute { bindings in
                 for element in chunk { bind(&bindings, element) }
             }
