@@ -371,16 +371,21 @@ extension StateStore {
         }
     }
 
+    /// Every run that goes on rewrites all of a connection's entries (one per excluded contact,
+    /// say), so they go through `DirectStatement.insert` like records and links.
     static func insertHealth(_ entries: [HealthEntry], connection: String, _ db: Database) throws {
-        guard !entries.isEmpty else { return }
-        let insert = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO health (connection, side, record_id, kind, reason, detail, email, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for entry in entries {
-            try insert.execute(arguments: [
-                connection, entry.side.rawValue, entry.recordID, entry.kind.rawValue, entry.reason, entry.detail, entry.email, entry.updatedAt,
-            ])
+        try DirectStatement.insert(
+            db, "INSERT OR REPLACE INTO health (connection, side, record_id, kind, reason, detail, email, updated_at)", columns: 8,
+            rows: entries
+        ) {
+            $0.add(connection)
+            $0.add($1.side.rawValue)
+            $0.add($1.recordID)
+            $0.add($1.kind.rawValue)
+            $0.add($1.reason)
+            $0.add($1.detail)
+            $0.add($1.email)
+            $0.add(Self.text(of: $1.updatedAt))
         }
     }
 }

@@ -26,7 +26,8 @@ import Testing
         changes.records[.a] = [RecordSnapshot(id: "1", email: "ann@example.com", version: "v1", fields: ["first_name": ["Ann"]], rules: [0, 2])]
         changes.records[.b] = [RecordSnapshot(id: "x.vcf", email: "ann@example.com", version: "10-20", fields: ["given_name": ["Ann"], "#tag": ["crm"]])]
         changes.links = [RecordLink(a: "1", b: "x.vcf")]
-        changes.health = [HealthEntry(side: .a, recordID: "2", kind: .excluded, reason: "the contact has no email address")]
+        let updatedAt = Date(timeIntervalSince1970: 1_700_000_000.125)  // milliseconds, as stored
+        changes.health = [HealthEntry(side: .a, recordID: "2", kind: .excluded, reason: "the contact has no email address", email: nil, updatedAt: updatedAt)]
         changes.cursors[.a] = "cursor-1"
         try store.apply(changes, connection: "demo")
 
@@ -38,6 +39,7 @@ import Testing
         #expect(try store.fields("demo", side: .a, ids: nil) == ["1": ["first_name": ["Ann"]]])
         #expect(snapshot.cursors[.a] == "cursor-1")
         #expect(snapshot.health.map(\.reason) == ["the contact has no email address"])
+        #expect(snapshot.health.map(\.updatedAt) == [updatedAt] && snapshot.health.map(\.detail) == [nil])
         #expect(try store.load("other").links.isEmpty)
 
         var clear = StateChanges()
