@@ -596,14 +596,18 @@ struct Engine {
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
+            // The tables looked up for every record, taken out once: each lookup through the outer
+            // table retained the inner one (at 100,000 contacts this loop took 0.11-0.13 s, now 0.06-0.08 s).
+            let links = linkOf[source]!, sourceDuplicates = duplicates[source]!, emails = liveEmails[source]!, targetEmails = emailIndex[target]!
             // Only unlinked records can be created; in a steady state there are few, so find them first.
-            let candidates = current[source]!.ids.filter { linkOf[source]![$0] == nil }.sorted()
+            let candidates = current[source]!.ids.filter { links[$0] == nil }.sorted()
+            creates.reserveCapacity(creates.count + candidates.count)
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
             for id in candidates {
-                guard everyUnlinkedSyncs ?? syncs(way, id), !duplicates[source]!.contains(id), !skipFailed(source, id) else { continue }
-                let email = emailOf(source, id)
+                guard everyUnlinkedSyncs ?? syncs(way, id), !sourceDuplicates.contains(id), !skipFailed(source, id) else { continue }
+                let email = emails[id] ?? nil
                 if plan.options.avoid_duplicates {
-                    guard let email, emailIndex[target]![email] == nil else { continue }
+                    guard let email, targetEmails[email] == nil else { continue }
                 }
                 creates.append(Create(way: way, sourceID: id, email: email))
             }
@@ -636,9 +640,10 @@ struct Engine {
             let target = Self.other(source)
             let ambiguous = Set(duplicates[target]!.compactMap { emailOf(target, $0) })
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
-            for id in current[source]!.ids where linkOf[source]![id] == nil && !duplicates[source]!.contains(id) {
+            let links = linkOf[source]!, sourceDuplicates = duplicates[source]!, emails = liveEmails[source]!  // as in `plannedCreates`
+            for id in current[source]!.ids where links[id] == nil && !sourceDuplicates.contains(id) {
                 let reason: String
-                let email = emailOf(source, id)
+                let email = emails[id] ?? nil
                 if plan.options.avoid_duplicates, email == nil {
                     reason = "the contact has no email address"
                 } else if let email, ambiguous.contains(email) {
