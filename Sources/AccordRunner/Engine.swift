@@ -687,6 +687,7 @@ struct Engine {
             }
             return
         }
+        reserveCapacity(forCreates: creates.count, source: source, target: target)
         let batchSize = max(connector.batchSize, 1)
         let batches = stride(from: 0, to: creates.count, by: batchSize).map { $0..<min($0 + batchSize, creates.count) }
         // Every create of the run is journaled before the first is sent, in one transaction (one
@@ -738,6 +739,18 @@ struct Engine {
             var state = StateChanges()
             state.removedIntents = Array(intentIDs[sent...])
             try store.apply(state, connection: plan.connection)
+        }
+    }
+
+    /// Sizes the tables each create adds to (links, stored snapshots, matched rules) once for all
+    /// of them: grown one by one, they were rehashed in about a third of the samples of taking in
+    /// the results of 100,000 creates.
+    private mutating func reserveCapacity(forCreates count: Int, source: StoredSide, target: StoredSide) {
+        for side in [source, target] {
+            linkOf[side]!.reserveCapacity(linkOf[side]!.count + count)
+            stored[side]!.reserveCapacity(stored[side]!.count + count)
+            let way = Self.way(from: side)
+            if plan.rules[way] != nil { matched[way, default: [:]].reserveCapacity((matched[way]?.count ?? 0) + count) }
         }
     }
 
