@@ -13,8 +13,8 @@ struct Engine {
     let options: RunOptions
 
     /// The fields of each app, and the one holding the match email.
-    private let fieldNamesBySide: [StoredSide: Set<String>]
-    private let emailFields: [StoredSide: String?]
+    private let fieldNamesBySide: BySide<Set<String>>
+    private let emailFields: BySide<String?>
     /// Each mapping of the plan (in its order) by the ways it carries values: what merging applies.
     private let directedMappings: [[String: DirectedMapping]]
     /// The same by way: a create applies all of its way's.
@@ -32,24 +32,24 @@ struct Engine {
     // looks at (every listed record, and the stored values of the unchanged ones it touches);
     // their baselines (the values stored after the last run); versions; what changed; what is gone.
     // Unchanged records nothing points at are never loaded, so a run costs O(changes).
-    private var liveEmails: [StoredSide: [String: String?]] = [.a: [:], .b: [:]]
-    private var emailIndex: [StoredSide: [String: [String]]] = [.a: [:], .b: [:]]
-    private var current: [StoredSide: PackedValues] = [.a: PackedValues(), .b: PackedValues()]
-    private var baselines: [StoredSide: [String: Values]] = [.a: [:], .b: [:]]
-    private var versions: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
-    private var changed: [StoredSide: Set<String>] = [.a: [], .b: []]
+    private var liveEmails = BySide<[String: String?]>(both: [:])
+    private var emailIndex = BySide<[String: [String]]>(both: [:])
+    private var current = BySide(both: PackedValues())
+    private var baselines = BySide<[String: Values]>(both: [:])
+    private var versions = BySide<[String: String]>(both: [:])
+    private var changed = BySide<Set<String>>(both: [])
     /// Listed records the app reports unsubscribed.
-    private var unsubscribed: [StoredSide: Set<String>] = [.a: [], .b: []]
-    private var deleted: [StoredSide: Set<String>] = [.a: [], .b: []]
+    private var unsubscribed = BySide<Set<String>>(both: [])
+    private var deleted = BySide<Set<String>>(both: [])
     private var cursors: [StoredSide: String] = [:]
-    private var linkOf: [StoredSide: [String: String]] = [.a: [:], .b: [:]]
+    private var linkOf = BySide<[String: String]>(both: [:])
     private var newLinks: Set<RecordLink> = []
     private var matched: [String: [String: [Int]]] = [:]
     /// Every distinct list of matched rules, so records that match the same rules share one array.
     private var ruleLists: Set<[Int]> = []
     private var health: [HealthEntry] = []
     /// Snapshots already stored by a write batch this run.
-    private var stored: [StoredSide: Set<String>] = [.a: [], .b: []]
+    private var stored = BySide<Set<String>>(both: [])
     /// Whether the run was asked to stop before all writes were done.
     private var stoppedEarly = false
     /// Snapshots of updated records held back until their counterpart's update is written, by counterpart id.
@@ -57,13 +57,13 @@ struct Engine {
     /// Records created this run: side, id, source id.
     private var created: [(side: StoredSide, id: String, sourceID: String)] = []
     /// Records whose last write failed, and records excluded at the last run.
-    private let failedBefore: [StoredSide: Set<String>]
-    private let excludedBefore: [StoredSide: Set<String>]
+    private let failedBefore: BySide<Set<String>>
+    private let excludedBefore: BySide<Set<String>>
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
         // Looked up for every record, so worked out once.
-        var fieldNames: [StoredSide: Set<String>] = [:]
-        var emailFields: [StoredSide: String?] = [:]
+        var fieldNames = BySide<Set<String>>(both: [])
+        var emailFields = BySide<String?>(both: nil)
         let emailMapping = plan.mappings.first { $0.id == "default:email" }
         for side in StoredSide.allCases {
             let app = plan.apps.first { $0.side == side.rawValue }!
@@ -84,12 +84,12 @@ struct Engine {
             return (matches(linked: true), matches(linked: false))
         }
         waysWithActions = Set(plan.rules.filter { $0.value.contains { !$0.actions.isEmpty || !($0.undo ?? []).isEmpty } }.keys)
-        var failed: [StoredSide: Set<String>] = [.a: [], .b: []]
-        var excluded: [StoredSide: Set<String>] = [.a: [], .b: []]
+        var failed = BySide<Set<String>>(both: [])
+        var excluded = BySide<Set<String>>(both: [])
         for entry in snapshot.health {
             switch entry.kind {
-            case .failed: failed[entry.side]!.insert(entry.recordID)
-            case .excluded: excluded[entry.side]!.insert(entry.recordID)
+            case .failed: failed[entry.side].insert(entry.recordID)
+            case .excluded: excluded[entry.side].insert(entry.recordID)
             case .duplicate, .deletedOpposite: break
             }
         }
@@ -104,20 +104,20 @@ struct Engine {
     }
 
     private func app(_ side: StoredSide) -> SyncPlan.App { plan.app(side) }
-    private func fieldNames(_ side: StoredSide) -> Set<String> { fieldNamesBySide[side]! }
+    private func fieldNames(_ side: StoredSide) -> Set<String> { fieldNamesBySide[side] }
     private static func way(from side: StoredSide) -> String { side == .a ? "a-to-b" : "b-to-a" }
     private static func other(_ side: StoredSide) -> StoredSide { side == .a ? .b : .a }
 
     private func email(_ side: StoredSide, _ values: Values?) -> String? {
-        emailFields[side]!.flatMap { normalizedEmail(values?[$0]?.first) }
+        emailFields[side].flatMap { normalizedEmail(values?[$0]?.first) }
     }
 
-    private func baseline(_ side: StoredSide, _ id: String) -> Values? { baselines[side]![id] }
+    private func baseline(_ side: StoredSide, _ id: String) -> Values? { baselines[side][id] }
 
     /// The normalised email of a live record.
-    private func emailOf(_ side: StoredSide, _ id: String) -> String? { liveEmails[side]![id] ?? nil }
+    private func emailOf(_ side: StoredSide, _ id: String) -> String? { liveEmails[side][id] ?? nil }
 
-    private func isLive(_ side: StoredSide, _ id: String) -> Bool { liveEmails[side]!.index(forKey: id) != nil }
+    private func isLive(_ side: StoredSide, _ id: String) -> Bool { liveEmails[side].index(forKey: id) != nil }
 
     private func report(_ line: String) { options.progress?(line) }
 
@@ -135,7 +135,7 @@ struct Engine {
             for try await (side, listing) in group { listings[side] = listing }
         }
         for side in StoredSide.allCases { try await absorb(listings.removeValue(forKey: side)!, side: side) }
-        report("listed \(liveEmails[.a]!.count) records in a, \(liveEmails[.b]!.count) in b")
+        report("listed \(liveEmails[.a].count) records in a, \(liveEmails[.b].count) in b")
         loadLinks()
         indexEmails()
         resolveIntents()
@@ -214,9 +214,9 @@ struct Engine {
         // Sized once: a first run over 100,000 contacts otherwise rehashes each table as it grows.
         values.reserveCapacity(records.count)
         live.reserveCapacity(live.count + records.count)
-        versions[side]!.reserveCapacity(versions[side]!.count + records.count)
-        changed[side]!.reserveCapacity(changed[side]!.count + records.count)
-        let emailField = emailFields[side]!
+        versions[side].reserveCapacity(versions[side].count + records.count)
+        changed[side].reserveCapacity(changed[side].count + records.count)
+        let emailField = emailFields[side]
         func nextChunk() -> [ContactRecord] {
             let chunk = Array(records[max(records.count - 4_096, 0)...])
             records.removeLast(chunk.count)
@@ -242,9 +242,9 @@ struct Engine {
                 for (record, (recordValues, email)) in zip(filing, taken) {
                     values.set(record.id, packed: recordValues)
                     live.updateValue(email, forKey: record.id)
-                    versions[side]![record.id] = record.version
-                    changed[side]!.insert(record.id)
-                    if record.unsubscribed { unsubscribed[side]!.insert(record.id) }
+                    versions[side][record.id] = record.version
+                    changed[side].insert(record.id)
+                    if record.unsubscribed { unsubscribed[side].insert(record.id) }
                 }
             }
         }
@@ -275,11 +275,11 @@ struct Engine {
         var touched: [StoredSide: Set<String>] = [.a: [], .b: []]
         for side in StoredSide.allCases {
             let opposite = Self.other(side)
-            for id in changed[side]!.union(deleted[side]!).union(failedBefore[side]!) {
+            for id in changed[side].union(deleted[side]).union(failedBefore[side]) {
                 touched[side]!.insert(id)
-                if let counterpart = linkOf[side]![id] { touched[opposite]!.insert(counterpart) }
+                if let counterpart = linkOf[side][id] { touched[opposite]!.insert(counterpart) }
             }
-            for (id, _) in liveEmails[side]! where linkOf[side]![id] == nil { touched[side]!.insert(id) }
+            for (id, _) in liveEmails[side] where linkOf[side][id] == nil { touched[side]!.insert(id) }
         }
         for link in newLinks {
             touched[.a]!.insert(link.a)
@@ -295,8 +295,8 @@ struct Engine {
     /// Stored values become the baselines, and the current values of live records not listed.
     private mutating func takeStoredValues(_ loaded: [String: Values], side: StoredSide) {
         baselines[side] = loaded
-        for (id, values) in loaded where !current[side]!.contains(id) && isLive(side, id) {
-            current[side]![id] = values
+        for (id, values) in loaded where !current[side].contains(id) && isLive(side, id) {
+            current[side][id] = values
         }
     }
 
@@ -304,14 +304,14 @@ struct Engine {
 
     private mutating func loadLinks() {
         for link in snapshot.links {
-            linkOf[.a]![link.a] = link.b
-            linkOf[.b]![link.b] = link.a
+            linkOf[.a][link.a] = link.b
+            linkOf[.b][link.b] = link.a
         }
     }
 
     private mutating func addLink(a: String, b: String) {
-        linkOf[.a]![a] = b
-        linkOf[.b]![b] = a
+        linkOf[.a][a] = b
+        linkOf[.b][b] = a
         newLinks.insert(RecordLink(a: a, b: b))
         counts.linked += 1
     }
@@ -321,8 +321,8 @@ struct Engine {
         for intent in snapshot.intents {
             let source: StoredSide = intent.way == "a-to-b" ? .a : .b
             let target = Self.other(source)
-            guard linkOf[source]![intent.sourceID] == nil, let email = normalizedEmail(intent.email) else { continue }
-            if let targetID = emailIndex[target]![email]?.first(where: { linkOf[target]![$0] == nil }) {
+            guard linkOf[source][intent.sourceID] == nil, let email = normalizedEmail(intent.email) else { continue }
+            if let targetID = emailIndex[target][email]?.first(where: { linkOf[target][$0] == nil }) {
                 source == .a ? addLink(a: intent.sourceID, b: targetID) : addLink(a: targetID, b: intent.sourceID)
             }
         }
@@ -332,8 +332,8 @@ struct Engine {
     private mutating func indexEmails() {
         for side in StoredSide.allCases {
             var index: [String: [String]] = [:]
-            index.reserveCapacity(liveEmails[side]!.count)
-            for (id, email) in liveEmails[side]! {
+            index.reserveCapacity(liveEmails[side].count)
+            for (id, email) in liveEmails[side] {
                 if let email { index[email, default: []].append(id) }
             }
             emailIndex[side] = index
@@ -341,12 +341,12 @@ struct Engine {
     }
 
     /// Emails shared by several live records of one app.
-    private mutating func findDuplicates() -> [StoredSide: Set<String>] {
-        var result: [StoredSide: Set<String>] = [.a: [], .b: []]
+    private mutating func findDuplicates() -> BySide<Set<String>> {
+        var result = BySide<Set<String>>(both: [])
         for side in StoredSide.allCases {
-            for (email, ids) in emailIndex[side]! where ids.count > 1 {
+            for (email, ids) in emailIndex[side] where ids.count > 1 {
                 for id in ids {
-                    result[side]!.insert(id)
+                    result[side].insert(id)
                     health.append(HealthEntry(
                         side: side, recordID: id, kind: .duplicate,
                         reason: "\(ids.count) records in app '\(app(side).app)' share this email", email: email))
@@ -360,11 +360,11 @@ struct Engine {
     /// Links each unlinked a record to the one unlinked b record holding its email. The order
     /// does not matter: two a records with one email are duplicates, never matched, so no two
     /// candidates can claim the same b record.
-    private mutating func matchByEmail(duplicates: [StoredSide: Set<String>]) {
-        for (id, email) in liveEmails[.a]! {
+    private mutating func matchByEmail(duplicates: BySide<Set<String>>) {
+        for (id, email) in liveEmails[.a] {
             // An email held by one b record only (several would be duplicates), still unlinked.
-            guard let email, let bIDs = emailIndex[.b]![email], bIDs.count == 1, linkOf[.a]![id] == nil,
-                  linkOf[.b]![bIDs[0]] == nil, !duplicates[.a]!.contains(id)
+            guard let email, let bIDs = emailIndex[.b][email], bIDs.count == 1, linkOf[.a][id] == nil,
+                  linkOf[.b][bIDs[0]] == nil, !duplicates[.a].contains(id)
             else { continue }
             addLink(a: id, b: bIDs[0])
         }
@@ -379,10 +379,10 @@ struct Engine {
         for way in plan.rules.keys where valueFreeMatches[way] == nil {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             var result: [String: [Int]] = [:]
-            let records = current[source]!
+            let records = current[source]
             result.reserveCapacity(records.ids.count)
             for id in records.ids {
-                result[id] = matchingRules(way, records[id]!, linked: linkOf[source]![id] != nil)
+                result[id] = matchingRules(way, records[id]!, linked: linkOf[source][id] != nil)
             }
             matched[way] = result
         }
@@ -394,8 +394,8 @@ struct Engine {
         let source: StoredSide = way == "a-to-b" ? .a : .b
         // What `evaluateRules` would have found: links made after it come from creates, which
         // store the linked record's rules in `matched`.
-        if let fixed = valueFreeMatches[way], current[source]!.contains(sourceID) {
-            return linkOf[source]![sourceID] != nil ? fixed.linked : fixed.unlinked
+        if let fixed = valueFreeMatches[way], current[source].contains(sourceID) {
+            return linkOf[source][sourceID] != nil ? fixed.linked : fixed.unlinked
         }
         return snapshot.records[source]?[sourceID]?.rules
     }
@@ -416,10 +416,10 @@ struct Engine {
     private mutating func markDeletedOpposites(into updates: inout [StoredSide: [String: Values]]) {
         for side in StoredSide.allCases {
             let opposite = Self.other(side)
-            let goneNow = deleted[side]!
+            let goneNow = deleted[side]
             let goneBefore = Set((snapshot.records[side] ?? [:]).filter(\.value.deleted).keys)
             for id in goneNow.union(goneBefore) {
-                guard let counterpart = linkOf[side]![id], isLive(opposite, counterpart) else { continue }
+                guard let counterpart = linkOf[side][id], isLive(opposite, counterpart) else { continue }
                 health.append(HealthEntry(
                     side: opposite, recordID: counterpart, kind: .deletedOpposite,
                     reason: "its counterpart in app '\(app(side).app)' was deleted", detail: id, email: emailOf(opposite, counterpart)))
@@ -431,8 +431,8 @@ struct Engine {
     /// Contacts that unsubscribed since the last run: their counterparts get the unsubscribe marker.
     private mutating func markUnsubscribedOpposites(into updates: inout [StoredSide: [String: Values]]) {
         for side in StoredSide.allCases {
-            for id in unsubscribed[side]!.sorted() {
-                guard baseline(side, id)?[ValueKeys.unsubscribed] == nil, let counterpart = linkOf[side]![id] else { continue }
+            for id in unsubscribed[side].sorted() {
+                guard baseline(side, id)?[ValueKeys.unsubscribed] == nil, let counterpart = linkOf[side][id] else { continue }
                 addMarker(plan.options.sync_unsubscribes, from: side, to: counterpart, into: &updates)
             }
         }
@@ -442,7 +442,7 @@ struct Engine {
     private func addMarker(_ option: SyncPlan.MarkerOption?, from side: StoredSide, to counterpart: String, into updates: inout [StoredSide: [String: Values]]) {
         let opposite = Self.other(side)
         guard let option, let way = option.ways.first(where: { $0.way == Self.way(from: side) }),
-              let values = updates[opposite]![counterpart] ?? current[opposite]![counterpart]
+              let values = updates[opposite]![counterpart] ?? current[opposite][counterpart]
         else { return }
         let key = ValueKeys.segment(way.marker_kind)
         if !(values[key] ?? []).contains(option.marker) {
@@ -459,19 +459,19 @@ struct Engine {
         // Pairs with a side that changed, is new, was linked now or failed before; every pair on a full scan.
         var pairs = Set<String>()
         if fullScan {
-            pairs = Set(linkOf[.a]!.keys)
+            pairs = Set(linkOf[.a].keys)
         } else {
-            pairs.formUnion(changed[.a]!.union(failedBefore[.a]!).filter { linkOf[.a]![$0] != nil })
-            pairs.formUnion(changed[.b]!.union(failedBefore[.b]!).compactMap { linkOf[.b]![$0] })
+            pairs.formUnion(changed[.a].union(failedBefore[.a]).filter { linkOf[.a][$0] != nil })
+            pairs.formUnion(changed[.b].union(failedBefore[.b]).compactMap { linkOf[.b][$0] })
             pairs.formUnion(newLinks.map(\.a))
         }
         for aID in pairs.sorted() {
-            guard let bID = linkOf[.a]![aID], let aValues = current[.a]![aID], let bValues = current[.b]![bID] else { continue }
+            guard let bID = linkOf[.a][aID], let aValues = current[.a][aID], let bValues = current[.b][bID] else { continue }
             if skipFailed(.a, aID) && skipFailed(.b, bID) { continue }
             let firstMatch = newLinks.contains(RecordLink(a: aID, b: bID)) || baseline(.a, aID) == nil || baseline(.b, bID) == nil
             // Neither side changed since a run that left them in sync: nothing to merge (O(changes) runs).
-            if !fullScan, !firstMatch, !changed[.a]!.contains(aID), !changed[.b]!.contains(bID),
-               !failedBefore[.a]!.contains(aID), !failedBefore[.b]!.contains(bID) { continue }
+            if !fullScan, !firstMatch, !changed[.a].contains(aID), !changed[.b].contains(bID),
+               !failedBefore[.a].contains(aID), !failedBefore[.b].contains(bID) { continue }
             var next: [StoredSide: Values] = [.a: updates[.a]![aID] ?? aValues, .b: updates[.b]![bID] ?? bValues]
             for (mapping, ways) in zip(plan.mappings, directedMappings) {
                 merge(mapping, ways: ways, aID: aID, bID: bID, firstMatch: firstMatch, winnerWay: winnerWay, next: &next)
@@ -515,7 +515,7 @@ struct Engine {
             return changedTarget
         }
         let aFields = mapping.a, bFields = mapping.b
-        let aNow = restricted(current[.a]![aID]!, aFields), bNow = restricted(current[.b]![bID]!, bFields)
+        let aNow = restricted(current[.a][aID]!, aFields), bNow = restricted(current[.b][bID]!, bFields)
         let otherWay = winnerWay == "a-to-b" ? "b-to-a" : "a-to-b"
         if firstMatch {
             // Differing values at the first match: the winning app, but an empty winner never clears.
@@ -528,8 +528,8 @@ struct Engine {
             return
         }
         // A record whose last write failed counts as changed, so a retry sends its values again.
-        let aChanged = failedBefore[.a]!.contains(aID) || aNow != restricted(baseline(.a, ids[.a]!) ?? [:], aFields)
-        let bChanged = failedBefore[.b]!.contains(bID) || bNow != restricted(baseline(.b, ids[.b]!) ?? [:], bFields)
+        let aChanged = failedBefore[.a].contains(aID) || aNow != restricted(baseline(.a, ids[.a]!) ?? [:], aFields)
+        let bChanged = failedBefore[.b].contains(bID) || bNow != restricted(baseline(.b, ids[.b]!) ?? [:], bFields)
         switch (aChanged, bChanged) {
         case (true, false) where allowed("a-to-b"): _ = propagate("a-to-b")
         case (false, true) where allowed("b-to-a"): _ = propagate("b-to-a")
@@ -587,27 +587,24 @@ struct Engine {
 
     /// A record that failed before is retried when it changed, when the plan changed, or on `accord retry`.
     private func skipFailed(_ side: StoredSide, _ id: String) -> Bool {
-        guard !fullScan, !snapshot.retryRequested, !changed[side]!.contains(id) else { return false }
-        return failedBefore[side]!.contains(id)
+        guard !fullScan, !snapshot.retryRequested, !changed[side].contains(id) else { return false }
+        return failedBefore[side].contains(id)
     }
 
-    private func plannedCreates(duplicates: [StoredSide: Set<String>]) -> [Create] {
+    private func plannedCreates(duplicates: BySide<Set<String>>) -> [Create] {
         var creates: [Create] = []
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
-            // The tables looked up for every record, taken out once: each lookup through the outer
-            // table retained the inner one (at 100,000 contacts this loop took 0.11-0.13 s, now 0.06-0.08 s).
-            let links = linkOf[source]!, sourceDuplicates = duplicates[source]!, emails = liveEmails[source]!, targetEmails = emailIndex[target]!
             // Only unlinked records can be created; in a steady state there are few, so find them first.
-            let candidates = current[source]!.ids.filter { links[$0] == nil }.sorted()
+            let candidates = current[source].ids.filter { linkOf[source][$0] == nil }.sorted()
             creates.reserveCapacity(creates.count + candidates.count)
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
             for id in candidates {
-                guard everyUnlinkedSyncs ?? syncs(way, id), !sourceDuplicates.contains(id), !skipFailed(source, id) else { continue }
-                let email = emails[id] ?? nil
+                guard everyUnlinkedSyncs ?? syncs(way, id), !duplicates[source].contains(id), !skipFailed(source, id) else { continue }
+                let email = emailOf(source, id)
                 if plan.options.avoid_duplicates {
-                    guard let email, targetEmails[email] == nil else { continue }
+                    guard let email, emailIndex[target][email] == nil else { continue }
                 }
                 creates.append(Create(way: way, sourceID: id, email: email))
             }
@@ -634,16 +631,15 @@ struct Engine {
         return created
     }
 
-    private mutating func recordExclusions(duplicates: [StoredSide: Set<String>]) {
+    private mutating func recordExclusions(duplicates: BySide<Set<String>>) {
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
-            let ambiguous = Set(duplicates[target]!.compactMap { emailOf(target, $0) })
+            let ambiguous = Set(duplicates[target].compactMap { emailOf(target, $0) })
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
-            let links = linkOf[source]!, sourceDuplicates = duplicates[source]!, emails = liveEmails[source]!  // as in `plannedCreates`
-            for id in current[source]!.ids where links[id] == nil && !sourceDuplicates.contains(id) {
+            for id in current[source].ids where linkOf[source][id] == nil && !duplicates[source].contains(id) {
                 let reason: String
-                let email = emails[id] ?? nil
+                let email = emailOf(source, id)
                 if plan.options.avoid_duplicates, email == nil {
                     reason = "the contact has no email address"
                 } else if let email, ambiguous.contains(email) {
@@ -680,7 +676,7 @@ struct Engine {
         if options.dryRun {
             if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
             for create in creates {
-                let values = createdValues(create, from: current[source]![create.sourceID] ?? [:])
+                let values = createdValues(create, from: current[source][create.sourceID] ?? [:])
                 changes.append(Self.change(creating: create, values))
                 evaluateRules(ofLinked: "new:\(create.sourceID)", values: values, side: target)
                 created.append((target, "new:\(create.sourceID)", create.sourceID))
@@ -747,8 +743,8 @@ struct Engine {
     /// the results of 100,000 creates.
     private mutating func reserveCapacity(forCreates count: Int, source: StoredSide, target: StoredSide) {
         for side in [source, target] {
-            linkOf[side]!.reserveCapacity(linkOf[side]!.count + count)
-            stored[side]!.reserveCapacity(stored[side]!.count + count)
+            linkOf[side].reserveCapacity(linkOf[side].count + count)
+            stored[side].reserveCapacity(stored[side].count + count)
             let way = Self.way(from: side)
             if plan.rules[way] != nil { matched[way, default: [:]].reserveCapacity((matched[way]?.count ?? 0) + count) }
         }
@@ -765,7 +761,7 @@ struct Engine {
 
     private func preparedCreates(_ creates: [Create], _ range: Range<Int>, source: StoredSide) -> PreparedCreates {
         let batch = Array(creates[range])
-        let sourceValues = batch.map { current[source]![$0.sourceID] }
+        let sourceValues = batch.map { current[source][$0.sourceID] }
         let values = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? [:]) }
         let contacts = values.map { values in
             let change = Self.contactChange(values)
@@ -784,8 +780,8 @@ struct Engine {
             case .written(let record):
                 let link = target == .b ? RecordLink(a: create.sourceID, b: record.id) : RecordLink(a: record.id, b: create.sourceID)
                 state.links.append(link)
-                linkOf[source]![create.sourceID] = record.id
-                linkOf[target]![record.id] = create.sourceID
+                linkOf[source][create.sourceID] = record.id
+                linkOf[target][record.id] = create.sourceID
                 let values = record.values(fields: fieldNames(target))
                 evaluateRules(ofLinked: record.id, values: values, side: target)
                 // The source is linked now: its rules are stored as they match a linked record,
@@ -794,14 +790,14 @@ struct Engine {
                     evaluateRules(ofLinked: create.sourceID, values: sourceValues, side: source)
                 }
                 state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
-                stored[target]!.insert(record.id)
+                stored[target].insert(record.id)
                 // The source's snapshot says "in sync"; when the new record's rules still have
                 // actions to apply to it, the update that applies them stores it instead.
                 if !hasPendingActions(ofCreated: record.id, on: target, sourceValues: sourceValues) {
                     state.records[source, default: []].append(snapshotRecord(source, create.sourceID, sourceValues))
-                    stored[source]!.insert(create.sourceID)
+                    stored[source].insert(create.sourceID)
                 }
-                if failedBefore[source]!.contains(create.sourceID) || excludedBefore[source]!.contains(create.sourceID) {
+                if failedBefore[source].contains(create.sourceID) || excludedBefore[source].contains(create.sourceID) {
                     state.clearedHealth.append((source, create.sourceID, [.failed, .excluded]))
                 }
                 created.append((target, record.id, create.sourceID))
@@ -853,7 +849,7 @@ struct Engine {
             let way = Self.way(from: side)
             guard hasActions(way) else { continue }  // before the source's values are unpacked
             let source = Self.other(side)
-            guard let sourceValues = current[source]![sourceID] else { continue }
+            guard let sourceValues = current[source][sourceID] else { continue }
             var next = updates[source]![sourceID] ?? sourceValues
             applyActions(way: way, sourceID: id, target: &next)
             if next != sourceValues { updates[source]![sourceID] = next }
@@ -869,7 +865,7 @@ struct Engine {
         let way = Self.way(from: Self.other(target))
         var contactUpdates: [ContactUpdate] = []
         for (id, values) in updates.sorted(by: { $0.key < $1.key }) {
-            let before = current[target]![id] ?? [:]
+            let before = current[target][id] ?? [:]
             var update = ContactUpdate(id: id, basedOn: knownVersion(target, id))
             var fieldChanges: [PlannedChange.FieldChange] = []
             var marked = false
@@ -893,7 +889,7 @@ struct Engine {
             if marked { counts.markers_added += 1 }
             guard options.reportsChanges else { continue }
             changes.append(PlannedChange(
-                way: way, kind: marked && update.fields.isEmpty ? .mark : .update, sourceID: linkOf[target]![id] ?? "", targetID: id,
+                way: way, kind: marked && update.fields.isEmpty ? .mark : .update, sourceID: linkOf[target][id] ?? "", targetID: id,
                 email: email(target, before), fields: fieldChanges))
         }
         if options.dryRun {
@@ -915,22 +911,22 @@ struct Engine {
                     let written = record.version == nil && update.basedOn != nil
                         ? snapshotRecord(target, record.id, updates[record.id] ?? [:])
                         : snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version)
-                    if let counterpart = linkOf[target]![record.id], counterpartUpdates.contains(counterpart) {
+                    if let counterpart = linkOf[target][record.id], counterpartUpdates.contains(counterpart) {
                         deferredSnapshots[counterpart] = written
                     } else {
                         state.records[target, default: []].append(written)
-                        stored[target]!.insert(record.id)
+                        stored[target].insert(record.id)
                     }
-                    if let counterpart = linkOf[target]![record.id], let deferred = deferredSnapshots.removeValue(forKey: record.id) {
+                    if let counterpart = linkOf[target][record.id], let deferred = deferredSnapshots.removeValue(forKey: record.id) {
                         state.records[Self.other(target), default: []].append(deferred)
-                        stored[Self.other(target)]!.insert(counterpart)
+                        stored[Self.other(target)].insert(counterpart)
                     }
                     if target == .b { counts.updated_a_to_b += 1 } else { counts.updated_b_to_a += 1 }
                 case .failed(let reason):
                     counts.failed += 1
                     let source = Self.other(target)
                     let entry = HealthEntry(
-                        side: source, recordID: linkOf[target]![update.id] ?? update.id, kind: .failed, reason: reason,
+                        side: source, recordID: linkOf[target][update.id] ?? update.id, kind: .failed, reason: reason,
                         detail: "update of '\(update.id)' in app '\(app(target).app)'")
                     state.health.append(entry)
                     health.append(entry)
@@ -952,12 +948,12 @@ struct Engine {
 
     /// A record's version as this run listed it, else as the last run stored it.
     private func knownVersion(_ side: StoredSide, _ id: String) -> String? {
-        versions[side]![id] ?? snapshot.records[side]?[id]?.version
+        versions[side][id] ?? snapshot.records[side]?[id]?.version
     }
 
     /// The snapshot to store for a record: its values now (or `values`), plus which rules it matched.
     private func snapshotRecord(_ side: StoredSide, _ id: String, _ values: Values? = nil, version: String? = nil) -> RecordSnapshot {
-        let fields = values ?? current[side]![id] ?? [:]
+        let fields = values ?? current[side][id] ?? [:]
         return RecordSnapshot(
             id: id, email: email(side, fields), version: version ?? knownVersion(side, id),
             fields: fields, rules: matchedRules(Self.way(from: side), id))
@@ -969,16 +965,16 @@ struct Engine {
         var state = StateChanges()
         for side in StoredSide.allCases where !stoppedEarly {
             var records: [RecordSnapshot] = []
-            for id in current[side]!.ids where !stored[side]!.contains(id) {
+            for id in current[side].ids where !stored[side].contains(id) {
                 let previous = snapshot.records[side]?[id]
-                if fullScan || changed[side]!.contains(id) || previous == nil || previous?.rules != matchedRules(Self.way(from: side), id) {
+                if fullScan || changed[side].contains(id) || previous == nil || previous?.rules != matchedRules(Self.way(from: side), id) {
                     records.append(snapshotRecord(side, id))
                 }
             }
-            for id in deleted[side]! {
+            for id in deleted[side] {
                 if let record = snapshot.records[side]?[id] {
                     records.append(RecordSnapshot(
-                        id: id, email: record.email, version: record.version, fields: baselines[side]![id] ?? [:], rules: record.rules, deleted: true))
+                        id: id, email: record.email, version: record.version, fields: baselines[side][id] ?? [:], rules: record.rules, deleted: true))
                 }
             }
             state.records[side] = records
