@@ -62,19 +62,40 @@ enum AtomicFile {
         } catch {
             throw ConnectorError("cannot write '\(path)': \(error)")
         }
-        guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+        guard link(descriptor, at: path) else {
             if errno == ENOENT, access("/proc/self/fd", F_OK) != 0 { return try withoutUnnamedFiles() }
             throw ConnectorError("cannot create '\(path)': \(String(cString: strerror(errno)))")
         }
         return version
     }
 
+    /// Links the unnamed file open as `descriptor` under `path`; false with `errno` set when it
+    /// cannot. By the descriptor itself (`AT_EMPTY_PATH`) where the kernel allows it (Linux 6.10
+    /// and later, for a file this process opened), else through its `/proc/self/fd` entry: in a
+    /// profile of creating 100,000 cards, walking that path was about a fifth of `linkat`.
+    private static func link(_ descriptor: Int32, at path: String) -> Bool {
+        if linksByDescriptor.load(ordering: .relaxed) {
+            if linkat(descriptor, "", AT_FDCWD, path, Self.AT_EMPTY_PATH) == 0 { return true }
+            guard errno == ENOENT else { return false }  // ENOENT is also the kernel's refusal
+        }
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else { return false }
+        // The path worked where the descriptor did not: the kernel refuses links by descriptor.
+        linksByDescriptor.store(false, ordering: .relaxed)
+        return true
+    }
+
     /// `O_TMPFILE`, which Glibc's Swift overlay does not import: `__O_TMPFILE | O_DIRECTORY`,
     /// `__O_TMPFILE` being 0o20000000 on Linux's common architectures.
     private static let O_TMPFILE: Int32 = 0o20000000 | O_DIRECTORY
 
+    /// `AT_EMPTY_PATH`, which Glibc's Swift overlay does not import either.
+    private static let AT_EMPTY_PATH: Int32 = 0x1000
+
     /// Whether unnamed files worked so far.
     private static let unnamedFiles = Atomic<Bool>(true)
+
+    /// Whether linking an unnamed file by its descriptor worked so far.
+    private static let linksByDescriptor = Atomic<Bool>(true)
 
     /// Writes all of `bytes` to an open file and returns the file's version.
     private static func fill(_ descriptor: Int32, with bytes: [UInt8]) throws -> String {
