@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "AccordStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            dependencies: ["AccordModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -55,13 +55,13 @@ let package = Package(
         .target(name: "CCurl", exclude: ["README.md"], linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "AccordConnectors",
-            dependencies: ["AccordDiagnostics", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AccordDiagnostics", "AccordModel", "CCurl", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AccordRunner",
-            dependencies: ["AccordPlan", "AccordStore", "AccordConnectors"],
+            dependencies: ["AccordModel", "AccordPlan", "AccordStore", "AccordConnectors"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordStoreTests",
-            dependencies: ["AccordStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["AccordStore", "AccordModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -109,12 +109,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordConnectorsTests",
-            dependencies: ["AccordConnectors", "AccordDiagnostics", "CardDAVTestServers", .product(name: "FlyingFox", package: "FlyingFox")],
+            dependencies: ["AccordConnectors", "AccordDiagnostics", "AccordModel", "CardDAVTestServers", .product(name: "FlyingFox", package: "FlyingFox")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AccordRunnerTests",
-            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordStore", "AccordPlan", "CardDAVTestServers"],
+            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordModel", "AccordStore", "AccordPlan", "CardDAVTestServers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,5 @@
+import AccordModel
+
 /// A contact as a connector sees it: field values and segment memberships.
 public struct ContactRecord: Sendable, Hashable {
     /// The app's stable id for the record.
@@ -34,11 +36,22 @@ public struct ContactRecord: Sendable, Hashable {
 
 /// A record to create.
 public struct NewContact: Sendable, Hashable {
-    public var fields: [String: [String]]
+    /// Field name (as in the app schema) → values. Rebuilt from `packedFields` at each read.
+    public var fields: [String: [String]] {
+        get { packedFields.dictionary }
+        set { packedFields = PackedFields(unpacked: newValue) }
+    }
+    /// The fields as they are held: packed when the engine copied them from a listed record, so
+    /// a connector that writes fields in name order reads them without a dictionary.
+    public var packedFields: PackedFields
     public var segments: [String: Set<String>]
 
     public init(fields: [String: [String]], segments: [String: Set<String>] = [:]) {
-        self.fields = fields
+        self.init(packedFields: PackedFields(unpacked: fields), segments: segments)
+    }
+
+    public init(packedFields: PackedFields, segments: [String: Set<String>] = [:]) {
+        self.packedFields = packedFields
         self.segments = segments
     }
 }

@@ -1,3 +1,5 @@
+import AccordModel
+
 /// A vCard (3.0 or 4.0) as an ordered list of properties, so a card can be changed and written
 /// back without losing anything accord does not map (RFC 6350, RFC 2426).
 public struct VCard: Sendable, Hashable {
@@ -280,16 +282,6 @@ extension VCard.Property {
         }
         out.append(UInt8(ascii: ":"))
         out.append(contentsOf: value.utf8)
-    }
-}
-
-extension String {
-    /// Calls `body` with the string's UTF-8 in place: without the copy that `withUTF8` needs (it
-    /// is mutating), which made it a quarter slower for the short values of a card.
-    func withUTF8Bytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
-        var copy = self
-        return try copy.withUTF8(body)
     }
 }
 

@@ -116,7 +116,7 @@ public struct VCardDirectoryConnector: ContactConnector {
         try await concurrentMap(contacts) { contact in
             let uid = TimeOrderedUUID.next()
             let new = VCardFields.newContact(
-                uid: uid, id: uid + ".vcf", fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
+                uid: uid, id: uid + ".vcf", fields: contact.packedFields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             var record = new.record
             record.version = try AtomicFile.create(new.card.serializedBytes(), at: directory + "/" + record.id)
             Failpoint.hit("vcard-file-written")

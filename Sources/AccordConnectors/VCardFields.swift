@@ -1,3 +1,4 @@
+import AccordModel
 import Foundation
 
 /// Maps vCard properties to the fields of the `vcard-dir` and `carddav` app schemas, and
@@ -30,6 +31,10 @@ enum VCardFields {
 
     /// The table's fields in name order: a record's fields are gathered in slots of this order.
     private static let fieldNames = table.keys.sorted()
+
+    /// Each field's slot (into `fieldNames`) and target.
+    private static let slots: [String: (slot: Int, target: Target)] =
+        Dictionary(uniqueKeysWithValues: fieldNames.enumerated().map { ($1, ($0, table[$1]!)) })
 
     /// Each mapped property's name with the slots (into `fieldNames`) and targets it feeds.
     /// Searched in order: comparing a name with a dozen short strings costs less than hashing it.
@@ -238,7 +243,7 @@ enum VCardFields {
     /// first run makes one per contact; `apply` searches the card for each field it sets, and
     /// derives FN from N by reading the card back).
     static func newCard(uid: String, fields: [String: [String]], tags: Set<String>) -> VCard {
-        newContact(uid: uid, id: "", fields: fields, tags: tags).card
+        newContact(uid: uid, id: "", fields: PackedFields(unpacked: fields), tags: tags).card
     }
 
     /// A new card (`newCard`) with the record it describes (without a version), the record worked
@@ -246,23 +251,23 @@ enum VCardFields {
     /// per contact, and reading the card took a fifth of making and writing it. Each value is
     /// what `record` reads from what is written (`unescape` of `escape`, empties left out); a
     /// test holds the two equal.
-    static func newContact(uid: String, id: String, fields: [String: [String]], tags: Set<String>) -> (card: VCard, record: ContactRecord) {
+    static func newContact(uid: String, id: String, fields: PackedFields, tags: Set<String>) -> (card: VCard, record: ContactRecord) {
         var properties = [VCard.Property(name: "VERSION", value: "3.0"), VCard.Property(name: "UID", value: uid)]
-        properties.reserveCapacity(fields.count + 5)
-        var read: [String: [String]] = [:]
-        read.reserveCapacity(fields.count + 2)
-        if !uid.isEmpty { read["uid"] = [uid] }
+        properties.reserveCapacity(fieldNames.count + 4)
+        var read = [[String]](repeating: [], count: fieldNames.count)  // by slot, as `record` reads them
+        if !uid.isEmpty { read[slots["uid"]!.slot] = [uid] }
         // N and ORG: made at their first non-empty component, written once all are set.
         var structured: [(name: String, position: Int, parts: [String])] = []
         var formattedName = false
         var firstEmail: String?
-        for (field, values) in fields.sorted(by: { $0.key < $1.key }) where field != "uid" {
-            switch table[field] {
+        fields.forEachField { field, values in
+            guard field != "uid", let (slot, target) = slots[field] else { return }
+            switch target {
             case .property(let name, let multi, let text):
-                for value in multi ? values : Array(values.prefix(1)) {
+                for value in values.prefix(multi ? values.count : 1) {
                     let written = written(value, text: text)
                     let readBack = text ? VCard.unescape(written) : written
-                    if !readBack.isEmpty { read[field, default: []].append(readBack) }
+                    if !readBack.isEmpty { read[slot].append(readBack) }
                     if name == "FN", !readBack.isEmpty { formattedName = true }
                     if name == "EMAIL", firstEmail == nil, !written.isEmpty { firstEmail = written }
                     properties.append(VCard.Property(name: name, value: written))
@@ -270,7 +275,7 @@ enum VCardFields {
             case .component(let name, let index, let count):
                 let value = VCard.escape(values.first ?? "")
                 let readBack = VCard.unescape(value)
-                if !readBack.isEmpty { read[field] = [readBack] }
+                if !readBack.isEmpty { read[slot] = [readBack] }
                 if let known = structured.firstIndex(where: { $0.name == name }) {
                     structured[known].parts[index] = value
                 } else if !value.isEmpty {
@@ -279,8 +284,6 @@ enum VCardFields {
                     structured.append((name, properties.count, parts))
                     properties.append(VCard.Property(name: name, value: ""))
                 }
-            case nil:
-                continue
             }
         }
         for (_, position, parts) in structured { properties[position].value = parts.joined(separator: ";") }
@@ -295,11 +298,12 @@ enum VCardFields {
         if !formattedName {
             let derived = VCard.unescape(deriveFormattedName(
                 given: names.map { VCard.unescape($0[1]) }, family: names.map { VCard.unescape($0[0]) }, email: firstEmail, in: &properties))
-            read["formatted_name"] = derived.isEmpty ? nil : [derived]
+            read[slots["formatted_name"]!.slot] = derived.isEmpty ? [] : [derived]
         }
         if names == nil { properties.append(VCard.Property(name: "N", value: ";;;;")) }
         let record = ContactRecord(
-            id: id, version: nil, packedFields: PackedFields(unpacked: read), segments: readTags.isEmpty ? [:] : [tagSegment: readTags])
+            id: id, version: nil, packedFields: PackedFields(names: fieldNames, values: read),
+            segments: readTags.isEmpty ? [:] : [tagSegment: readTags])
         return (VCard(properties: properties), record)
     }
 }

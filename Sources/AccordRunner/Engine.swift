@@ -1,4 +1,5 @@
 import AccordConnectors
+import AccordModel
 import AccordPlan
 import AccordStore
 import Foundation
@@ -24,6 +25,10 @@ struct Engine {
     private let valueFreeMatches: [String: (linked: [Int], unlinked: [Int])]
     /// The ways with a rule that has actions or undo actions.
     private let waysWithActions: Set<String>
+    /// For each way without actions whose mappings each copy a field to the field of the same
+    /// name, unchanged (two apps of one kind): those fields. A create of that way takes them from
+    /// its source's packed values as they are.
+    private let copiedFields: [String: Set<String>]
 
     var counts = RunCounts()
     var changes: [PlannedChange] = []
@@ -83,7 +88,11 @@ struct Engine {
             func matches(linked: Bool) -> [Int] { rules.indices.filter { rules[$0].predicate.matches([:], linked: linked) } }
             return (matches(linked: true), matches(linked: false))
         }
-        waysWithActions = Set(plan.rules.filter { $0.value.contains { !$0.actions.isEmpty || !($0.undo ?? []).isEmpty } }.keys)
+        let waysWithActions = Set(plan.rules.filter { $0.value.contains { !$0.actions.isEmpty || !($0.undo ?? []).isEmpty } }.keys)
+        self.waysWithActions = waysWithActions
+        copiedFields = mappingsByWay.filter { way, mappings in
+            !waysWithActions.contains(way) && mappings.allSatisfy { $0.sources.count == 1 && $0.targets == $0.sources && $0.steps.isEmpty }
+        }.mapValues { Set($0.flatMap(\.sources)) }
         var failed = BySide<Set<String>>(both: [])
         var excluded = BySide<Set<String>>(both: [])
         for entry in snapshot.health {
@@ -110,6 +119,10 @@ struct Engine {
 
     private func email(_ side: StoredSide, _ values: Values?) -> String? {
         emailFields[side].flatMap { normalizedEmail(values?[$0]?.first) }
+    }
+
+    private func email(_ side: StoredSide, _ values: PackedFields) -> String? {
+        emailFields[side].flatMap { normalizedEmail(values.first($0)) }
     }
 
     private func baseline(_ side: StoredSide, _ id: String) -> Values? { baselines[side][id] }
@@ -620,7 +633,10 @@ struct Engine {
 
     /// The values of the record `create` makes from its source's values: the mapped ones and its
     /// rules' actions.
-    private func createdValues(_ create: Create, from values: Values) -> Values {
+    private func createdValues(_ create: Create, from source: PackedFields) -> PackedFields {
+        // Without unpacking: a first run between two apps of one kind creates every record this way.
+        if let copied = copiedFields[create.way] { return source.restricted(to: copied, adding: [:]) }
+        let values = source.dictionary
         let mappings = mappingsByWay[create.way] ?? []
         var created: Values = [:]
         created.reserveCapacity(mappings.count + 1)  // a field each, mostly: grown one by one, it was rehashed 4 times
@@ -628,7 +644,14 @@ struct Engine {
             mapping.apply(source: values, target: [:], into: &created, skippingEmpty: true)
         }
         applyActions(way: create.way, sourceID: create.sourceID, target: &created)
-        return created
+        return PackedFields(unpacked: created)
+    }
+
+    /// The contact to send for a record of `way` with `values`: its fields, and its segments apart.
+    private func newContact(way: String, _ values: PackedFields) -> NewContact {
+        if copiedFields[way] != nil { return NewContact(packedFields: values) }  // fields only
+        let change = Self.contactChange(values.dictionary)
+        return NewContact(fields: change.fields, segments: change.segments)
     }
 
     private mutating func recordExclusions(duplicates: BySide<Set<String>>) {
@@ -676,7 +699,7 @@ struct Engine {
         if options.dryRun {
             if target == .b { counts.created_a_to_b += creates.count } else { counts.created_b_to_a += creates.count }
             for create in creates {
-                let values = createdValues(create, from: current[source][create.sourceID] ?? [:])
+                let values = createdValues(create, from: current[source].packed(create.sourceID) ?? PackedFields([:])).dictionary
                 changes.append(Self.change(creating: create, values))
                 evaluateRules(ofLinked: "new:\(create.sourceID)", values: values, side: target)
                 created.append((target, "new:\(create.sourceID)", create.sourceID))
@@ -701,7 +724,7 @@ struct Engine {
         try await withThrowingTaskGroup(of: Void.self) { commits in
             try await withThrowingTaskGroup(of: [WriteResult].self) { writes in
                 func send(_ batch: PreparedCreates) {
-                    if options.reportsChanges { changes += zip(batch.creates, batch.values).map(Self.change(creating:_:)) }
+                    if options.reportsChanges { changes += zip(batch.creates, batch.values).map { Self.change(creating: $0, $1.dictionary) } }
                     Failpoint.hit("before-create")
                     sent += 1
                     writes.addTask { try await Self.write(to: targetApp) { try await connector.create(batch.contacts) } }
@@ -754,25 +777,22 @@ struct Engine {
     struct PreparedCreates: Sendable {
         var range: Range<Int>
         var creates: [Create]
-        var sourceValues: [Values?]
-        var values: [Values]
+        var sourceValues: [PackedFields?]
+        var values: [PackedFields]
         var contacts: [NewContact]
     }
 
     private func preparedCreates(_ creates: [Create], _ range: Range<Int>, source: StoredSide) -> PreparedCreates {
         let batch = Array(creates[range])
-        let sourceValues = batch.map { current[source][$0.sourceID] }
-        let values = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? [:]) }
-        let contacts = values.map { values in
-            let change = Self.contactChange(values)
-            return NewContact(fields: change.fields, segments: change.segments)
-        }
+        let sourceValues = batch.map { current[source].packed($0.sourceID) }
+        let values = zip(batch, sourceValues).map { createdValues($0, from: $1 ?? PackedFields([:])) }
+        let contacts = zip(batch, values).map { newContact(way: $0.way, $1) }
         return PreparedCreates(range: range, creates: batch, sourceValues: sourceValues, values: values, contacts: contacts)
     }
 
     /// Takes in the results of a batch of creates: links, rules, counts and health entries, and
     /// the state changes that record them.
-    private mutating func recordCreated(_ batch: [Create], results: [WriteResult], sourceValues: [Values?], target: StoredSide) -> StateChanges {
+    private mutating func recordCreated(_ batch: [Create], results: [WriteResult], sourceValues: [PackedFields?], target: StoredSide) -> StateChanges {
         let source = Self.other(target)
         var state = StateChanges()
         for ((create, result), sourceValues) in zip(zip(batch, results), sourceValues) {
@@ -782,12 +802,12 @@ struct Engine {
                 state.links.append(link)
                 linkOf[source][create.sourceID] = record.id
                 linkOf[target][record.id] = create.sourceID
-                let values = record.values(fields: fieldNames(target))
-                evaluateRules(ofLinked: record.id, values: values, side: target)
+                let values = record.packedValues(fields: fieldNames(target))
+                evaluateRules(ofLinked: record.id, values: values.dictionary, side: target)
                 // The source is linked now: its rules are stored as they match a linked record,
                 // so later runs need not evaluate its unchanged values again.
                 if let sourceValues {
-                    evaluateRules(ofLinked: create.sourceID, values: sourceValues, side: source)
+                    evaluateRules(ofLinked: create.sourceID, values: sourceValues.dictionary, side: source)
                 }
                 state.records[target, default: []].append(snapshotRecord(target, record.id, values, version: record.version))
                 stored[target].insert(record.id)
@@ -813,10 +833,10 @@ struct Engine {
     }
 
     /// Which rules of its own app's way a record linked by a create this run matches.
-    private mutating func evaluateRules(ofLinked id: String, values: Values, side: StoredSide) {
+    private mutating func evaluateRules(ofLinked id: String, values: @autoclosure () -> Values, side: StoredSide) {
         let way = Self.way(from: side)
         guard plan.rules[way] != nil else { return }
-        matched[way, default: [:]][id] = matchingRules(way, values, linked: true)
+        matched[way, default: [:]][id] = matchingRules(way, values(), linked: true)
     }
 
     /// The indices of the rules of `way` that `values` match; the list is shared with every
@@ -835,8 +855,8 @@ struct Engine {
 
     /// Whether the rules a record created this run matches have actions for its source (whose
     /// values are `sourceValues`; none when the source is not among the records looked at).
-    private func hasPendingActions(ofCreated id: String, on side: StoredSide, sourceValues: Values?) -> Bool {
-        guard let sourceValues, hasActions(Self.way(from: side)) else { return false }
+    private func hasPendingActions(ofCreated id: String, on side: StoredSide, sourceValues: PackedFields?) -> Bool {
+        guard hasActions(Self.way(from: side)), let sourceValues = sourceValues?.dictionary else { return false }
         var desired = sourceValues
         applyActions(way: Self.way(from: side), sourceID: id, target: &desired)
         return desired != sourceValues
@@ -909,8 +929,8 @@ struct Engine {
                     // run: remembering what was written (and no version) makes the next run read
                     // the record again and sync that edit, instead of taking it as in sync.
                     let written = record.version == nil && update.basedOn != nil
-                        ? snapshotRecord(target, record.id, updates[record.id] ?? [:])
-                        : snapshotRecord(target, record.id, record.values(fields: fieldNames(target)), version: record.version)
+                        ? snapshotRecord(target, record.id, PackedFields(updates[record.id] ?? [:]))
+                        : snapshotRecord(target, record.id, record.packedValues(fields: fieldNames(target)), version: record.version)
                     if let counterpart = linkOf[target][record.id], counterpartUpdates.contains(counterpart) {
                         deferredSnapshots[counterpart] = written
                     } else {
@@ -952,8 +972,8 @@ struct Engine {
     }
 
     /// The snapshot to store for a record: its values now (or `values`), plus which rules it matched.
-    private func snapshotRecord(_ side: StoredSide, _ id: String, _ values: Values? = nil, version: String? = nil) -> RecordSnapshot {
-        let fields = values ?? current[side][id] ?? [:]
+    private func snapshotRecord(_ side: StoredSide, _ id: String, _ values: PackedFields? = nil, version: String? = nil) -> RecordSnapshot {
+        let fields = values ?? current[side].packed(id) ?? PackedFields([:])
         return RecordSnapshot(
             id: id, email: email(side, fields), version: version ?? knownVersion(side, id),
             fields: fields, rules: matchedRules(Self.way(from: side), id))

@@ -1,4 +1,5 @@
 import AccordConnectors
+import AccordModel
 import AccordPlan
 import Foundation
 
@@ -205,6 +206,9 @@ struct PackedValues {
     }
 
     mutating func reserveCapacity(_ count: Int) { packed.reserveCapacity(count) }
+
+    /// A record's values as they are held, without unpacking them.
+    func packed(_ id: String) -> PackedFields? { packed[id] }
 
     /// Sets a record's values as they are already packed.
     mutating func set(_ id: String, packed values: PackedFields) {

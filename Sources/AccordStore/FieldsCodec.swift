@@ -1,22 +1,47 @@
+import AccordModel
 import Foundation
 
 /// The JSON text of a record's fields (`{"name":["value",...],...}`, keys sorted), written and read
 /// by hand: a run stores and loads one per record, and Foundation's coders cost ten times more.
 enum FieldsCodec {
-    static func encode(_ fields: [String: [String]]) -> String {
+    static func encode(_ fields: PackedFields) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         out.append(UInt8(ascii: "{"))
-        for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            append(field.key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(UInt8(ascii: "["))
-            for (position, value) in field.value.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
+        // Packed fields are in name order already: written as they are visited.
+        var fieldCount = 0
+        var valueCount = 0
+        let packed = fields.visitUTF8(
+            name: { name in
+                if fieldCount > 0 {
+                    out.append(UInt8(ascii: "]"))
+                    out.append(UInt8(ascii: ","))
+                }
+                fieldCount += 1
+                valueCount = 0
+                append(name, to: &out)
+                out.append(UInt8(ascii: ":"))
+                out.append(UInt8(ascii: "["))
+            },
+            value: { value in
+                if valueCount > 0 { out.append(UInt8(ascii: ",")) }
+                valueCount += 1
                 append(value, to: &out)
+            })
+        if packed {
+            if fieldCount > 0 { out.append(UInt8(ascii: "]")) }
+        } else {
+            for (index, field) in fields.dictionary.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                append(field.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                out.append(UInt8(ascii: "["))
+                for (position, value) in field.value.enumerated() {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    append(value, to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
             }
-            out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
@@ -24,33 +49,31 @@ enum FieldsCodec {
 
     /// Appends `string` as a JSON string.
     static func append(_ string: String, to out: inout [UInt8]) {
-        func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        string.withUTF8Bytes { append($0, to: &out) }
+    }
+
+    /// Appends UTF-8 `bytes` as a JSON string.
+    private static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Most values need no escape: copied whole.
+        if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
-            // Most values need no escape: copied whole.
-            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                out.append(contentsOf: bytes)
-                out.append(UInt8(ascii: "\""))
-                return
-            }
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    out.append(UInt8(ascii: "\\"))
-                    out.append(byte)
-                case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case 0..<0x20: out.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
-                default: out.append(byte)
-                }
-            }
-            out.append(UInt8(ascii: "\""))
+            return
         }
-        // In place where the string is contiguous (always, natively): `withUTF8` would copy it.
-        if string.utf8.withContiguousStorageIfAvailable(write) == nil {
-            var string = string
-            string.withUTF8(write)
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20: out.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
+            default: out.append(byte)
+            }
         }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Parses what `encode` wrote; `nil` for anything else.

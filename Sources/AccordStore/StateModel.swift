@@ -1,3 +1,4 @@
+import AccordModel
 import Foundation
 
 /// One side of a connection, as stored.
@@ -7,25 +8,30 @@ public enum StoredSide: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// What the store remembers about one record: the values of its mapped fields and segments
 /// after the last run (the merge baseline), its email, its version token and the rules it matched.
-public struct RecordSnapshot: Sendable, Hashable, Codable {
+public struct RecordSnapshot: Sendable, Hashable {
     public var id: String
     public var email: String?
     /// The app's version of the record (an ETag, a size+mtime, a content hash).
     public var version: String?
-    /// Field name (or `#segment-kind`) → values.
-    public var fields: [String: [String]]
+    /// Field name (or `#segment-kind`) → values, held packed: a first run stores a snapshot of
+    /// every record, and packed ones are written out without a dictionary.
+    public var fields: PackedFields
     /// Which rules of the record's own way (a-to-b for app a) it matched; `nil` when not evaluated.
     public var rules: [Int]?
     /// Whether the record was deleted in its app.
     public var deleted: Bool
 
-    public init(id: String, email: String?, version: String?, fields: [String: [String]], rules: [Int]? = nil, deleted: Bool = false) {
+    public init(id: String, email: String?, version: String?, fields: PackedFields, rules: [Int]? = nil, deleted: Bool = false) {
         self.id = id
         self.email = email
         self.version = version
         self.fields = fields
         self.rules = rules
         self.deleted = deleted
+    }
+
+    public init(id: String, email: String?, version: String?, fields: [String: [String]], rules: [Int]? = nil, deleted: Bool = false) {
+        self.init(id: id, email: email, version: version, fields: PackedFields(fields), rules: rules, deleted: deleted)
     }
 }
 

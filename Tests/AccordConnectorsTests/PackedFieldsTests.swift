@@ -1,4 +1,5 @@
 import AccordConnectors
+import AccordModel
 import Testing
 
 /// Fields packed into one string read back exactly as they were given.
@@ -16,6 +17,19 @@ import Testing
         let packed = PackedFields(fields)
         #expect(packed.dictionary == fields)
         #expect(packed == PackedFields(fields) && packed.hashValue == PackedFields(fields).hashValue)
+        let inOrder = fields.sorted { $0.key < $1.key }.map { [$0.key] + $0.value }
+        // Visited field by field, in name order, whether packed or held as a dictionary.
+        for held in [packed, PackedFields(unpacked: fields)] {
+            var visited: [[String]] = []
+            held.forEachField { visited.append([$0] + $1) }
+            #expect(visited == inOrder)
+        }
+        var visited: [[String]] = []
+        let wasPacked = packed.visitUTF8(
+            name: { visited.append([String(decoding: $0, as: UTF8.self)]) },
+            value: { visited[visited.count - 1].append(String(decoding: $0, as: UTF8.self)) })
+        #expect(visited == (wasPacked ? inOrder : []))
+        #expect(!PackedFields(unpacked: fields).visitUTF8(name: { _ in }, value: { _ in }))
     }
 
     /// `restricted(to:adding:)` on the packed form gives what the dictionary form gives: wanted

@@ -1,3 +1,4 @@
+import AccordModel
 @testable import AccordStore
 import Foundation
 import GRDB
@@ -207,10 +208,13 @@ import Testing
         [:],
         ["email": ["ann@example.com"], "#tag": ["a", "b"]],
         ["note": ["line 1\nline \"2\"\t\\ end", "\u{01}ctl", "émoji 🙂"], "empty": []],
+        ["note": ["a\u{1F}b\u{1E}c\u{1D}d"], "given_name": ["Ann"]],  // separators: held as a dictionary
     ] as [[String: [String]]])
     func roundTrips(_ fields: [String: [String]]) throws {
-        let text = FieldsCodec.encode(fields)
+        let text = FieldsCodec.encode(PackedFields(fields))
         #expect(FieldsCodec.decode(text) == fields)
         #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String]] == fields)
+        // Packed or held as a dictionary, the same fields are the same text.
+        #expect(FieldsCodec.encode(PackedFields(unpacked: fields)) == text)
     }
 }

@@ -173,6 +173,53 @@ public struct PackedFields: Sendable, Hashable {
         }
     }
 
+    /// Calls `name` with each field's name and then `value` with each of its values, fields in
+    /// name order, as UTF-8 in place: the store writes each record it keeps this way, without a
+    /// string per value. False (and no call) when the fields are held as a dictionary.
+    public func visitUTF8(
+        name: (UnsafeBufferPointer<UInt8>) -> Void, value: (UnsafeBufferPointer<UInt8>) -> Void
+    ) -> Bool {
+        guard case .packed(var text) = storage else { return false }
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                switch bytes[index] {
+                case Self.nameEnd: name(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                case Self.valueEnd: value(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                case Self.fieldEnd: break
+                default: continue
+                }
+                start = index + 1
+            }
+        }
+        return true
+    }
+
+    /// Calls `body` with each field's name and values, in name order, without building a
+    /// dictionary (the values' array is reused from one field to the next unless `body` keeps it).
+    public func forEachField(_ body: (String, [String]) -> Void) {
+        guard case .packed(var text) = storage else {
+            for (name, values) in dictionary.sorted(by: { $0.key < $1.key }) { body(name, values) }
+            return
+        }
+        text.withUTF8 { bytes in
+            var start = 0
+            var name = ""
+            var values: [String] = []
+            for index in bytes.indices {
+                switch bytes[index] {
+                case Self.nameEnd: name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                case Self.valueEnd: values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                case Self.fieldEnd:
+                    body(name, values)
+                    values.removeAll(keepingCapacity: true)
+                default: continue
+                }
+                start = index + 1
+            }
+        }
+    }
+
     /// The fields as a dictionary.
     public var dictionary: [String: [String]] {
         switch storage {
