@@ -162,18 +162,21 @@ enum FileVersion {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw failure("stat") }
-        // One byte more than the size, so that the read that finds the end is the second one.
+        // One byte more than the size: a file that grew since `fstat` fills the buffer.
         var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
         var count = 0
         while true {
             if count == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }  // grown since fstat
-            let read = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + count, $0.count - count) }
+            let wanted = bytes.count - count
+            let read = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + count, wanted) }
             if read < 0 {
                 if errno == EINTR { continue }
                 throw failure("read")
             }
-            if read == 0 { break }
             count += read
+            // A short read that ends at the size `fstat` gave is the end: no second read to find
+            // it (a listing reads every card). Any other count reads on to a read of nothing.
+            if read == 0 || (read < wanted && count == Int(info.st_size)) { break }
         }
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[..<count]), of(info)) }
     }

@@ -49,28 +49,69 @@ public struct PackedFields: Sendable, Hashable {
     /// Appends the UTF-8 of `text`; false when it holds a separator.
     private static func append(_ text: String, to bytes: inout [UInt8]) -> Bool {
         text.withUTF8Bytes { utf8 in
-            if utf8.contains(where: { $0 >= fieldEnd && $0 <= nameEnd }) { return false }
+            if holdsSeparator(utf8) { return false }
             bytes.append(contentsOf: utf8)
             return true
+        }
+    }
+
+    private static func isSeparator(_ byte: UInt8) -> Bool { byte >= fieldEnd && byte <= nameEnd }
+
+    private static func holdsSeparator(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var found = false
+        forEachSeparator(in: bytes) { _, _ in
+            found = true
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with the index and value of each separator in `bytes`, in order, until it
+    /// returns false; looks at eight bytes at a time: every record's packed fields are scanned a
+    /// few times in a run, and they are mostly text without a byte below U+0020 (as every
+    /// separator is).
+    @inline(__always)
+    private static func forEachSeparator(in bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, UInt8) -> Bool) {
+        guard let base = bytes.baseAddress else { return }
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            // The high bit of each byte below 0x20 (and, past one, maybe of bytes above it).
+            if (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080 != 0 {
+                for offset in index..<index + 8 where isSeparator(base[offset]) {
+                    guard body(offset, base[offset]) else { return }
+                }
+            }
+            index += 8
+        }
+        for offset in index..<bytes.count where isSeparator(base[offset]) {
+            guard body(offset, base[offset]) else { return }
         }
     }
 
     /// These fields restricted to `names`, without empty values (a field left with none is
     /// dropped), with `extra` added (replacing a field of the same name). Works on the packed
     /// form without unpacking it: the engine takes in every listed record this way.
-    public func restricted(to names: Set<String>, adding extra: [String: [String]]) -> PackedFields {
-        guard case .packed(var text) = storage else { return restrictedByDictionary(to: names, adding: extra) }
+    public func restricted(to names: FieldNameSet, adding extra: [String: [String]]) -> PackedFields {
+        guard case .packed(var text) = storage else { return restrictedByDictionary(to: names.names, adding: extra) }
         let extras = extra.sorted { $0.key < $1.key }
-        guard let bytes = text.withUTF8({ Self.restrict($0, to: names, adding: extras) }) else {
-            return restrictedByDictionary(to: names, adding: extra)  // an extra value holds a separator
+        let extrasPack = extras.allSatisfy { field in
+            !field.key.withUTF8Bytes(Self.holdsSeparator) && !field.value.contains { $0.withUTF8Bytes(Self.holdsSeparator) }
         }
+        guard extrasPack else { return restrictedByDictionary(to: names.names, adding: extra) }
+        let bytes = text.withUTF8 { Self.restrict($0, to: names, adding: extras) }
         return PackedFields(storage: .packed(String(decoding: bytes, as: UTF8.self)))
     }
 
-    /// `restricted(to:adding:)` on packed bytes; `nil` when an extra field holds a separator.
+    /// `restricted(to:adding:)` with the names as a plain set.
+    public func restricted(to names: Set<String>, adding extra: [String: [String]]) -> PackedFields {
+        restricted(to: FieldNameSet(names), adding: extra)
+    }
+
+    /// `restricted(to:adding:)` on packed bytes, with extras that hold no separator.
     private static func restrict(
-        _ bytes: UnsafeBufferPointer<UInt8>, to names: Set<String>, adding extras: [(key: String, value: [String])]
-    ) -> [UInt8]? {
+        _ bytes: UnsafeBufferPointer<UInt8>, to names: FieldNameSet, adding extras: [(key: String, value: [String])]
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 32)
         var nextExtra = 0
@@ -78,37 +119,37 @@ public struct PackedFields: Sendable, Hashable {
         var keep = false
         var fieldStart = 0
         var fieldHasValue = false
-        for index in bytes.indices {
-            switch bytes[index] {
+        forEachSeparator(in: bytes) { index, separator in
+            switch separator {
             case nameEnd:
-                let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                while nextExtra < extras.count, extras[nextExtra].key < name {
-                    guard append(field: extras[nextExtra], to: &out) else { return nil }
-                    nextExtra += 1
+                let name = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                if nextExtra < extras.count {
+                    let text = String(decoding: name, as: UTF8.self)
+                    while nextExtra < extras.count, extras[nextExtra].key < text {
+                        _ = append(field: extras[nextExtra], to: &out)
+                        nextExtra += 1
+                    }
+                    keep = names.contains(utf8: name) && !(nextExtra < extras.count && extras[nextExtra].key == text)
+                } else {
+                    keep = names.contains(utf8: name)
                 }
-                keep = names.contains(name) && !(nextExtra < extras.count && extras[nextExtra].key == name)
                 fieldStart = out.count
                 fieldHasValue = false
                 if keep { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...index])) }
-                start = index + 1
             case valueEnd:
                 if keep, index > start {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...index]))
                     fieldHasValue = true
                 }
-                start = index + 1
-            case fieldEnd:
+            default:  // fieldEnd
                 if keep {
                     if fieldHasValue { out.append(fieldEnd) } else { out.removeSubrange(fieldStart...) }
                 }
-                start = index + 1
-            default:
-                continue
             }
+            start = index + 1
+            return true
         }
-        for field in extras[nextExtra...] {
-            guard append(field: field, to: &out) else { return nil }
-        }
+        for field in extras[nextExtra...] { _ = append(field: field, to: &out) }
         return out
     }
 
@@ -153,22 +194,23 @@ public struct PackedFields: Sendable, Hashable {
             name.withUTF8 { wanted in
                 var start = 0
                 var matching = false
-                for index in bytes.indices {
-                    switch bytes[index] {
+                var found: String?
+                Self.forEachSeparator(in: bytes) { index, separator in
+                    switch separator {
                     case Self.nameEnd:
                         matching = UnsafeBufferPointer(rebasing: bytes[start..<index]).elementsEqual(wanted)
-                        start = index + 1
                     case Self.valueEnd:
-                        if matching { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) }
-                        start = index + 1
-                    case Self.fieldEnd:
-                        if matching { return nil }
-                        start = index + 1
-                    default:
-                        continue
+                        if matching {
+                            found = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                            return false
+                        }
+                    default:  // fieldEnd
+                        if matching { return false }
                     }
+                    start = index + 1
+                    return true
                 }
-                return nil
+                return found
             }
         }
     }
@@ -182,14 +224,14 @@ public struct PackedFields: Sendable, Hashable {
         guard case .packed(var text) = storage else { return false }
         text.withUTF8 { bytes in
             var start = 0
-            for index in bytes.indices {
-                switch bytes[index] {
+            Self.forEachSeparator(in: bytes) { index, separator in
+                switch separator {
                 case Self.nameEnd: name(UnsafeBufferPointer(rebasing: bytes[start..<index]))
                 case Self.valueEnd: value(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                case Self.fieldEnd: break
-                default: continue
+                default: break  // fieldEnd
                 }
                 start = index + 1
+                return true
             }
         }
         return true
@@ -206,16 +248,16 @@ public struct PackedFields: Sendable, Hashable {
             var start = 0
             var name = ""
             var values: [String] = []
-            for index in bytes.indices {
-                switch bytes[index] {
+            Self.forEachSeparator(in: bytes) { index, separator in
+                switch separator {
                 case Self.nameEnd: name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 case Self.valueEnd: values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
-                case Self.fieldEnd:
+                default:  // fieldEnd
                     body(name, values)
                     values.removeAll(keepingCapacity: true)
-                default: continue
                 }
                 start = index + 1
+                return true
             }
         }
     }
@@ -232,26 +274,26 @@ public struct PackedFields: Sendable, Hashable {
     }
 
     private static func unpack(_ bytes: UnsafeBufferPointer<UInt8>) -> [String: [String]] {
+        var count = 0
+        forEachSeparator(in: bytes) { _, separator in
+            if separator == fieldEnd { count += 1 }
+            return true
+        }
         var fields: [String: [String]] = [:]
-        fields.reserveCapacity(bytes.reduce(0) { $1 == fieldEnd ? $0 + 1 : $0 })
+        fields.reserveCapacity(count)
         var start = 0
         var name = ""
         var values: [String] = []
-        for index in bytes.indices {
-            switch bytes[index] {
-            case nameEnd:
-                name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                start = index + 1
-            case valueEnd:
-                values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
-                start = index + 1
-            case fieldEnd:
+        forEachSeparator(in: bytes) { index, separator in
+            switch separator {
+            case nameEnd: name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            case valueEnd: values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+            default:  // fieldEnd
                 fields[name] = values
                 values = []
-                start = index + 1
-            default:
-                continue
             }
+            start = index + 1
+            return true
         }
         return fields
     }

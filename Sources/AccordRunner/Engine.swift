@@ -14,7 +14,7 @@ struct Engine {
     let options: RunOptions
 
     /// The fields of each app, and the one holding the match email.
-    private let fieldNamesBySide: BySide<Set<String>>
+    private let fieldNamesBySide: BySide<FieldNameSet>
     private let emailFields: BySide<String?>
     /// Each mapping of the plan (in its order) by the ways it carries values: what merging applies.
     private let directedMappings: [[String: DirectedMapping]]
@@ -28,7 +28,7 @@ struct Engine {
     /// For each way without actions whose mappings each copy a field to the field of the same
     /// name, unchanged (two apps of one kind): those fields. A create of that way takes them from
     /// its source's packed values as they are.
-    private let copiedFields: [String: Set<String>]
+    private let copiedFields: [String: FieldNameSet]
 
     var counts = RunCounts()
     var changes: [PlannedChange] = []
@@ -67,12 +67,12 @@ struct Engine {
 
     init(plan: SyncPlan, connectors: [StoredSide: any ContactConnector], store: StateStore, snapshot: ConnectionSnapshot, fullScan: Bool, options: RunOptions) {
         // Looked up for every record, so worked out once.
-        var fieldNames = BySide<Set<String>>(both: [])
+        var fieldNames = BySide(both: FieldNameSet([]))
         var emailFields = BySide<String?>(both: nil)
         let emailMapping = plan.mappings.first { $0.id == "default:email" }
         for side in StoredSide.allCases {
             let app = plan.apps.first { $0.side == side.rawValue }!
-            fieldNames[side] = Set(app.fields.map(\.name))
+            fieldNames[side] = FieldNameSet(Set(app.fields.map(\.name)))
             emailFields[side] = emailMapping.map { side == .a ? $0.a.first : $0.b.first } ?? app.fields.first { $0.type == "email" }?.name
         }
         self.fieldNamesBySide = fieldNames
@@ -92,7 +92,7 @@ struct Engine {
         self.waysWithActions = waysWithActions
         copiedFields = mappingsByWay.filter { way, mappings in
             !waysWithActions.contains(way) && mappings.allSatisfy { $0.sources.count == 1 && $0.targets == $0.sources && $0.steps.isEmpty }
-        }.mapValues { Set($0.flatMap(\.sources)) }
+        }.mapValues { FieldNameSet(Set($0.flatMap(\.sources))) }
         var failed = BySide<Set<String>>(both: [])
         var excluded = BySide<Set<String>>(both: [])
         for entry in snapshot.health {
@@ -113,7 +113,7 @@ struct Engine {
     }
 
     private func app(_ side: StoredSide) -> SyncPlan.App { plan.app(side) }
-    private func fieldNames(_ side: StoredSide) -> Set<String> { fieldNamesBySide[side] }
+    private func fieldNames(_ side: StoredSide) -> FieldNameSet { fieldNamesBySide[side] }
     private static func way(from side: StoredSide) -> String { side == .a ? "a-to-b" : "b-to-a" }
     private static func other(_ side: StoredSide) -> StoredSide { side == .a ? .b : .a }
 

@@ -15,7 +15,7 @@ enum ValueKeys {
 
 extension ContactRecord {
     /// The values of the fields in `fields` and every segment, packed like the record's fields.
-    func packedValues(fields wanted: Set<String>) -> PackedFields {
+    func packedValues(fields wanted: FieldNameSet) -> PackedFields {
         var extra: [String: [String]] = [:]
         for (kind, names) in segments where !names.isEmpty {
             extra[ValueKeys.segment(kind)] = names.sorted()
@@ -24,10 +24,6 @@ extension ContactRecord {
         return packedFields.restricted(to: wanted, adding: extra)
     }
 
-    /// The values of the fields in `fields` and every segment.
-    func values(fields wanted: Set<String>) -> Values {
-        packedValues(fields: wanted).dictionary
-    }
 }
 
 /// Normalised email for matching: trimmed and lower-cased; `nil` when empty.

@@ -39,6 +39,7 @@ import Testing
         ["email": ["ann@example.com"], "note": ["x"], "org": ["", "ACME", ""], "title": [""], "zeta": []],
         ["email": ["", "b@example.com"], "given_name": ["Ann"], "note": ["é ü 漢字 🙂\nline"], "2nd": ["digit first"], "Upper": ["u"]],
         ["note": ["a\u{1F}b"], "email": ["c@example.com"]],
+        ["email": ["a@example.com"], "note": ["x", "y"], "2nd": ["kept as it is"]],
     ] as [[String: [String]]])
     func restrictingWorksOnThePackedForm(_ fields: [String: [String]]) {
         let names: Set<String> = ["email", "given_name", "note", "org", "title", "2nd", "Upper", "#tag"]
@@ -57,6 +58,31 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Separators are found wherever they fall in the eight-byte words the scan reads, next to
+    /// other control characters and multi-byte characters.
+    @Test func separatorsAreFoundAtEveryOffset() {
+        for length in 0..<20 {
+            let text = String((0..<length).map { ["a", "\t", "é", "\n", "z"][$0 % 5] })
+            let fields: [String: [String]] = ["a": [text], "b\(text)": [text, "x"], "c": ["\u{1C}" + text], "d": []]
+            let packed = PackedFields(fields)
+            #expect(packed.dictionary == fields)
+            #expect(packed.first("c") == "\u{1C}" + text && packed.first("b\(text)") == text)
+            #expect(packed.restricted(to: ["a", "c"], adding: ["#tag": [text + "!"]]).dictionary == ["a": text.isEmpty ? nil : [text], "c": ["\u{1C}" + text], "#tag": [text + "!"]].compactMapValues { $0 })
+        }
+    }
+
+    /// A name set finds names by their UTF-8, few names by comparing, many by hashing.
+    @Test(arguments: [0, 3, 40])
+    func aNameSetHoldsItsNames(extraNames: Int) {
+        let names = Set(["", "email", "é ü", "emails", "#tag"] + (0..<extraNames).map { "field\($0)" })
+        let set = FieldNameSet(names)
+        for name in names.union(["mail", "emai", "e", "E mail", "é", "field40", "#tags"]) {
+            #expect(name.withUTF8Bytes { set.contains(utf8: $0) } == names.contains(name), "\(name)")
+        }
+        let fields: [String: [String]] = ["email": ["a@example.com"], "field2": ["x"], "other": ["y"], "é ü": ["z"]]
+        #expect(PackedFields(fields).restricted(to: set, adding: [:]).dictionary == fields.filter { names.contains($0.key) })
     }
 
     @Test func differentFieldsDiffer() {
