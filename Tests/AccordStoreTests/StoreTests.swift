@@ -217,4 +217,17 @@ import Testing
         // Packed or held as a dictionary, the same fields are the same text.
         #expect(FieldsCodec.encode(PackedFields(unpacked: fields)) == text)
     }
+
+    /// A character to escape is found wherever it falls in the eight-byte words the check reads.
+    @Test(arguments: ["\"", "\\", "\n", "\u{01}", "\u{1F}"])
+    func escapesAtEveryOffset(_ special: String) throws {
+        for length in 1..<20 {
+            for position in 0..<length {
+                let value = String(repeating: "é", count: position % 2) + String(repeating: "a", count: position) + special + String(repeating: "z", count: length - position)
+                let fields = ["note": [value, "plain text of some length"]]
+                let text = FieldsCodec.encode(PackedFields(fields))
+                #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String]] == fields)
+            }
+        }
+    }
 }
