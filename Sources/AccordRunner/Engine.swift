@@ -167,6 +167,7 @@ struct Engine {
         markUnsubscribedOpposites(into: &updates)
         mergeLinkedPairs(into: &updates)
         let creates = plannedCreates(duplicates: duplicates)
+        try loadValues(ofCreates: creates)
         recordExclusions(duplicates: duplicates)
         for way in ["a-to-b", "b-to-a"] {
             let target: StoredSide = way == "a-to-b" ? .b : .a
@@ -275,9 +276,11 @@ struct Engine {
     }
 
     /// Loads the stored values of the records this run looks at besides the listed ones: the
-    /// counterparts of changed, new and deleted records, unlinked records (they may be matched,
-    /// created or excluded) and records whose last write failed. A full scan looks at every
-    /// record, so it loads every stored one without working out which (a first run has none).
+    /// counterparts of changed, new and deleted records, records linked this run and records
+    /// whose last write failed. Unlinked records are matched, excluded and planned for creating
+    /// by their emails and stored rules; the values of those to create are loaded then
+    /// (`loadValues(ofCreates:)`). A full scan looks at every record, so it loads every stored
+    /// one without working out which (a first run has none).
     private mutating func loadTouchedRecords() throws {
         if fullScan {
             for side in StoredSide.allCases where !(snapshot.records[side] ?? [:]).isEmpty {
@@ -292,7 +295,6 @@ struct Engine {
                 touched[side]!.insert(id)
                 if let counterpart = linkOf[side][id] { touched[opposite]!.insert(counterpart) }
             }
-            for (id, _) in liveEmails[side] where linkOf[side][id] == nil { touched[side]!.insert(id) }
         }
         for link in newLinks {
             touched[.a]!.insert(link.a)
@@ -305,9 +307,19 @@ struct Engine {
         }
     }
 
+    /// The stored values of the unchanged records `creates` copies from (the others are listed).
+    private mutating func loadValues(ofCreates creates: [Create]) throws {
+        for side in StoredSide.allCases {
+            let way = Self.way(from: side)
+            let missing = Set(creates.filter { $0.way == way && !current[side].contains($0.sourceID) }.map(\.sourceID))
+            guard !missing.isEmpty else { continue }
+            takeStoredValues(try store.fields(plan.connection, side: side, ids: missing), side: side)
+        }
+    }
+
     /// Stored values become the baselines, and the current values of live records not listed.
     private mutating func takeStoredValues(_ loaded: [String: Values], side: StoredSide) {
-        baselines[side] = loaded
+        baselines[side].merge(loaded) { $1 }
         for (id, values) in loaded where !current[side].contains(id) && isLive(side, id) {
             current[side][id] = values
         }
@@ -610,7 +622,7 @@ struct Engine {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
             // Only unlinked records can be created; in a steady state there are few, so find them first.
-            let candidates = current[source].ids.filter { linkOf[source][$0] == nil }.sorted()
+            let candidates = liveEmails[source].keys.filter { linkOf[source][$0] == nil }.sorted()
             creates.reserveCapacity(creates.count + candidates.count)
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
             for id in candidates {
@@ -660,7 +672,7 @@ struct Engine {
             let target = Self.other(source)
             let ambiguous = Set(duplicates[target].compactMap { emailOf(target, $0) })
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
-            for id in current[source].ids where linkOf[source][id] == nil && !duplicates[source].contains(id) {
+            for id in liveEmails[source].keys where linkOf[source][id] == nil && !duplicates[source].contains(id) {
                 let reason: String
                 let email = emailOf(source, id)
                 if plan.options.avoid_duplicates, email == nil {

@@ -140,6 +140,26 @@ func vcardContact(_ email: String?, first: String = "", last: String = "", org: 
         #expect(h.b.records.isEmpty)
     }
 
+    /// A record left unchanged is created, with all its values, once it stops being a
+    /// duplicate (here its twin is deleted), though a run looks at no unchanged unlinked record's
+    /// values unless it creates it.
+    @Test func anUnchangedDuplicateIsCreatedOnceItsTwinIsGone() async throws {
+        let h = try Harness(try plan(""))
+        let one = h.a.add(csvContact("dup@example.com", first: "One", last: "Kept", company: "ACME"))
+        let two = h.a.add(csvContact("DUP@example.com", first: "Two"))
+        h.a.add(csvContact(nil, first: "No", last: "Mail"))
+        try await h.run()
+        #expect(h.b.records.isEmpty)
+        h.a.delete(two)
+        let report = try await h.run()
+        #expect(report.counts.created_a_to_b == 1)
+        #expect(h.b.records.map(\.fields) == [vcardContact("dup@example.com", first: "One", last: "Kept", org: "ACME")])
+        #expect(h.a.records.first { $0.id == one }?.fields == csvContact("dup@example.com", first: "One", last: "Kept", company: "ACME"))
+        let health = try h.store.health("scenario")
+        #expect(health.map(\.kind) == [.excluded] && health.first?.reason == "the contact has no email address")
+        #expect(try await h.run().counts.writes == 0)
+    }
+
     @Test func rulesFilterActionsApplyAndUndoReverses() async throws {
         let h = try Harness(try plan("""
         rules:
