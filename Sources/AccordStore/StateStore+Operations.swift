@@ -363,15 +363,36 @@ extension JSONEncoder {
 }
 
 extension StateStore {
-    /// Replaces a connection's health entries with `entries` (one run's findings).
+    /// Replaces a connection's health entries with `entries` (one run's findings). Only the
+    /// entries that differ are written: a run finds most of the last run's again (one per
+    /// excluded contact, say), and an entry found again keeps the time it was first recorded.
     public func replaceHealth(_ entries: [HealthEntry], connection: String) throws {
+        struct Key: Hashable {
+            var side: StoredSide, recordID: String, kind: HealthEntry.Kind
+            init(_ entry: HealthEntry) { (side, recordID, kind) = (entry.side, entry.recordID, entry.kind) }
+        }
+        var found: [Key: HealthEntry] = [:]
+        found.reserveCapacity(entries.count)
+        for entry in entries { found[Key(entry)] = entry }  // as inserting them in turn would leave them
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM health WHERE connection = ?", arguments: [connection])
-            try Self.insertHealth(entries, connection: connection, db)
+            var gone: [Key] = []
+            for entry in try Self.fetchHealth(db, connection: connection) {
+                let key = Key(entry)
+                guard let now = found[key] else {
+                    gone.append(key)
+                    continue
+                }
+                if (now.reason, now.detail, now.email) == (entry.reason, entry.detail, entry.email) { found[key] = nil }
+            }
+            let delete = try db.cachedStatement(sql: "DELETE FROM health WHERE connection = ? AND side = ? AND record_id = ? AND kind = ?")
+            for key in gone {
+                try delete.execute(arguments: [connection, key.side.rawValue, key.recordID, key.kind.rawValue])
+            }
+            try Self.insertHealth(Array(found.values), connection: connection, db)
         }
     }
 
-    /// Every run that goes on rewrites all of a connection's entries (one per excluded contact,
+    /// A run writes an entry per contact it finds something about (one per excluded contact,
     /// say), so they go through `DirectStatement.insert` like records and links.
     static func insertHealth(_ entries: [HealthEntry], connection: String, _ db: Database) throws {
         try DirectStatement.insert(

@@ -51,11 +51,19 @@ import Testing
         let (directory, book) = try prepare(server, count: 300)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let prefix = directory + "/run"
-        let process = try startAccord(arguments(directory), environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password], outputPrefix: prefix)
-        // Stop the server once the second batch of creates is under way.
+        // The run waits after its first batch of creates until the server is stopped.
+        let stopped = directory + "/server-stopped"
+        let process = try startAccord(
+            arguments(directory), environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password, "ACCORD_FAILPOINT": "after-create:1:until:\(stopped)"],
+            outputPrefix: prefix)
         let deadline = Date().addingTimeInterval(60)
-        while server.requestCounts()["PUT", default: 0] < 130, Date() < deadline, process.isRunning { usleep(20_000) }
+        func waiting() -> Bool { ((try? String(contentsOfFile: prefix + ".err", encoding: .utf8)) ?? "").contains("failpoint 'after-create' reached") }
+        while !waiting(), Date() < deadline, process.isRunning { usleep(20_000) }
+        // The first batch (100 cards) is written, and no more: the server's log may lag a little.
+        while server.requestCounts()["PUT", default: 0] < 100, Date() < deadline { usleep(20_000) }
+        #expect(server.requestCounts()["PUT", default: 0] == 100)
         server.stop()
+        #expect(FileManager.default.createFile(atPath: stopped, contents: nil))
         process.waitUntilExit()
         let stderr = try String(contentsOfFile: prefix + ".err", encoding: .utf8)
         #expect(process.terminationStatus == 1)

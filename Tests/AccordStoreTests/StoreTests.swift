@@ -49,6 +49,24 @@ import Testing
         #expect(try store.health("demo").isEmpty)
     }
 
+    /// Replacing a connection's health writes only what changed: an entry found again keeps the
+    /// time it was first recorded, a changed one is rewritten, a gone one deleted.
+    @Test func replacingHealthKeepsWhatWasFoundAgain() throws {
+        let store = try StateStore()
+        let first = Date(timeIntervalSince1970: 1_700_000_000), later = Date(timeIntervalSince1970: 1_800_000_000)
+        func entry(_ id: String, _ kind: HealthEntry.Kind, _ reason: String, at date: Date) -> HealthEntry {
+            HealthEntry(side: .a, recordID: id, kind: kind, reason: reason, email: "\(id)@example.com", updatedAt: date)
+        }
+        try store.replaceHealth([entry("1", .excluded, "no rule", at: first), entry("2", .excluded, "no rule", at: first), entry("3", .failed, "HTTP 500", at: first)], connection: "c")
+        try store.replaceHealth([entry("9", .failed, "HTTP 500", at: first)], connection: "other")
+        try store.replaceHealth([entry("1", .excluded, "no rule", at: later), entry("3", .failed, "HTTP 400", at: later), entry("3", .duplicate, "2 records", at: later)], connection: "c")
+        let health = try store.health("c").sorted { ($0.recordID, $0.kind.rawValue) < ($1.recordID, $1.kind.rawValue) }
+        #expect(health.map { "\($0.recordID) \($0.kind.rawValue) \($0.reason) \($0.updatedAt == first ? "first" : "later")" } == [
+            "1 excluded no rule first", "3 duplicate 2 records later", "3 failed HTTP 400 later",
+        ])
+        #expect(try store.health("other").map(\.recordID) == ["9"])
+    }
+
     /// Databases written before v2 kept the matched rules in the fields JSON.
     @Test func migrationMovesMatchedRulesOutOfTheFields() throws {
         let queue = try DatabaseQueue()
