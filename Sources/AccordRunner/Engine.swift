@@ -48,6 +48,10 @@ struct Engine {
     private var deleted = BySide<Set<String>>(both: [])
     private var cursors: [StoredSide: String] = [:]
     private var linkOf = BySide<[String: String]>(both: [:])
+    /// The live records without a link, found once (`findUnlinked`) and kept as matching links
+    /// them: matching, planning creates and recording exclusions look only at these (in a steady
+    /// state there are few). The creates' links are not taken out: nothing looks after them.
+    private var unlinked = BySide<Set<String>>(both: [])
     private var newLinks: Set<RecordLink> = []
     private var matched: [String: [String: [Int]]] = [:]
     /// Every distinct list of matched rules, so records that match the same rules share one array.
@@ -151,6 +155,7 @@ struct Engine {
         report("listed \(liveEmails[.a].count) records in a, \(liveEmails[.b].count) in b")
         loadLinks()
         indexEmails()
+        findUnlinked()
         resolveIntents()
         let duplicates = findDuplicates()
         matchByEmail(duplicates: duplicates)
@@ -334,9 +339,19 @@ struct Engine {
         }
     }
 
+    private mutating func findUnlinked() {
+        for side in StoredSide.allCases {
+            var ids = Set<String>()
+            for id in liveEmails[side].keys where linkOf[side][id] == nil { ids.insert(id) }
+            unlinked[side] = ids
+        }
+    }
+
     private mutating func addLink(a: String, b: String) {
         linkOf[.a][a] = b
         linkOf[.b][b] = a
+        unlinked[.a].remove(a)
+        unlinked[.b].remove(b)
         newLinks.insert(RecordLink(a: a, b: b))
         counts.linked += 1
     }
@@ -386,9 +401,9 @@ struct Engine {
     /// does not matter: two a records with one email are duplicates, never matched, so no two
     /// candidates can claim the same b record.
     private mutating func matchByEmail(duplicates: BySide<Set<String>>) {
-        for (id, email) in liveEmails[.a] {
+        for id in unlinked[.a] {
             // An email held by one b record only (several would be duplicates), still unlinked.
-            guard let email, let bIDs = emailIndex[.b][email], bIDs.count == 1, linkOf[.a][id] == nil,
+            guard let email = emailOf(.a, id), let bIDs = emailIndex[.b][email], bIDs.count == 1,
                   linkOf[.b][bIDs[0]] == nil, !duplicates[.a].contains(id)
             else { continue }
             addLink(a: id, b: bIDs[0])
@@ -621,8 +636,7 @@ struct Engine {
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
-            // Only unlinked records can be created; in a steady state there are few, so find them first.
-            let candidates = liveEmails[source].keys.filter { linkOf[source][$0] == nil }.sorted()
+            let candidates = unlinked[source].sorted()
             creates.reserveCapacity(creates.count + candidates.count)
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
             for id in candidates {
@@ -672,7 +686,7 @@ struct Engine {
             let target = Self.other(source)
             let ambiguous = Set(duplicates[target].compactMap { emailOf(target, $0) })
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
-            for id in liveEmails[source].keys where linkOf[source][id] == nil && !duplicates[source].contains(id) {
+            for id in unlinked[source] where !duplicates[source].contains(id) {
                 let reason: String
                 let email = emailOf(source, id)
                 if plan.options.avoid_duplicates, email == nil {
