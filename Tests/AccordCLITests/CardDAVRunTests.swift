@@ -56,10 +56,9 @@ import Testing
         let process = try startAccord(
             arguments(directory), environment: ["ACCORD_TEST_CARDDAV_PASSWORD": server.password, "ACCORD_FAILPOINT": "after-create:1:until:\(stopped)"],
             outputPrefix: prefix)
-        let deadline = Date().addingTimeInterval(60)
-        func waiting() -> Bool { ((try? String(contentsOfFile: prefix + ".err", encoding: .utf8)) ?? "").contains("failpoint 'after-create' reached") }
-        while !waiting(), Date() < deadline, process.isRunning { usleep(20_000) }
+        #expect(waitFor("failpoint 'after-create' reached", in: prefix + ".err", seconds: 60))
         // The first batch (100 cards) is written, and no more: the server's log may lag a little.
+        let deadline = Date().addingTimeInterval(10)
         while server.requestCounts()["PUT", default: 0] < 100, Date() < deadline { usleep(20_000) }
         #expect(server.requestCounts()["PUT", default: 0] == 100)
         server.stop()
