@@ -95,10 +95,10 @@ public struct PackedFields: Sendable, Hashable {
     public func restricted(to names: FieldNameSet, adding extra: [String: [String]]) -> PackedFields {
         guard case .packed(var text) = storage else { return restrictedByDictionary(to: names.names, adding: extra) }
         let extras = extra.sorted { $0.key < $1.key }
-        let extrasPack = extras.allSatisfy { field in
+        let extrasHoldNoSeparator = extras.allSatisfy { field in
             !field.key.withUTF8Bytes(Self.holdsSeparator) && !field.value.contains { $0.withUTF8Bytes(Self.holdsSeparator) }
         }
-        guard extrasPack else { return restrictedByDictionary(to: names.names, adding: extra) }
+        guard extrasHoldNoSeparator else { return restrictedByDictionary(to: names.names, adding: extra) }
         let bytes = text.withUTF8 { Self.restrict($0, to: names, adding: extras) }
         return PackedFields(storage: .packed(String(decoding: bytes, as: UTF8.self)))
     }
