@@ -5,46 +5,48 @@ import Foundation
 /// by hand: a run stores and loads one per record, and Foundation's coders cost ten times more.
 enum FieldsCodec {
     static func encode(_ fields: PackedFields) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        out.append(UInt8(ascii: "{"))
-        // Packed fields are in name order already: written as they are visited.
-        var fieldCount = 0
-        var valueCount = 0
-        let packed = fields.visitUTF8(
-            name: { name in
-                if fieldCount > 0 {
-                    out.append(UInt8(ascii: "]"))
-                    out.append(UInt8(ascii: ","))
-                }
-                fieldCount += 1
-                valueCount = 0
-                append(name, to: &out)
-                out.append(UInt8(ascii: ":"))
-                out.append(UInt8(ascii: "["))
-            },
-            value: { value in
-                if valueCount > 0 { out.append(UInt8(ascii: ",")) }
-                valueCount += 1
-                append(value, to: &out)
-            })
-        if packed {
-            if fieldCount > 0 { out.append(UInt8(ascii: "]")) }
-        } else {
-            for (index, field) in fields.dictionary.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                append(field.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                out.append(UInt8(ascii: "["))
-                for (position, value) in field.value.enumerated() {
-                    if position > 0 { out.append(UInt8(ascii: ",")) }
-                    append(value, to: &out)
-                }
-                out.append(UInt8(ascii: "]"))
+        var writer = ObjectWriter()
+        // Packed fields are in name order already: written from their bytes as they are visited.
+        if !fields.visitUTF8(name: { writer.field($0) }, value: { writer.value($0) }) {
+            fields.forEachField { name, values in
+                name.withUTF8Bytes { writer.field($0) }
+                for value in values { value.withUTF8Bytes { writer.value($0) } }
             }
         }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        return writer.finished()
+    }
+
+    /// Writes `{"name":["value",...],...}` a field name or value at a time.
+    private struct ObjectWriter {
+        private var out: [UInt8] = [UInt8(ascii: "{")]
+        private var fieldCount = 0
+        private var valueCount = 0
+
+        init() { out.reserveCapacity(256) }
+
+        mutating func field(_ name: UnsafeBufferPointer<UInt8>) {
+            if fieldCount > 0 {
+                out.append(UInt8(ascii: "]"))
+                out.append(UInt8(ascii: ","))
+            }
+            fieldCount += 1
+            valueCount = 0
+            append(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            out.append(UInt8(ascii: "["))
+        }
+
+        mutating func value(_ value: UnsafeBufferPointer<UInt8>) {
+            if valueCount > 0 { out.append(UInt8(ascii: ",")) }
+            valueCount += 1
+            append(value, to: &out)
+        }
+
+        consuming func finished() -> String {
+            if fieldCount > 0 { out.append(UInt8(ascii: "]")) }
+            out.append(UInt8(ascii: "}"))
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// Appends `string` as a JSON string.
