@@ -244,21 +244,24 @@ public struct PackedFields: Sendable, Hashable {
             for (name, values) in dictionary.sorted(by: { $0.key < $1.key }) { body(name, values) }
             return
         }
-        text.withUTF8 { bytes in
-            var start = 0
-            var name = ""
-            var values: [String] = []
-            Self.forEachSeparator(in: bytes) { index, separator in
-                switch separator {
-                case Self.nameEnd: name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                case Self.valueEnd: values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
-                default:  // fieldEnd
-                    body(name, values)
-                    values.removeAll(keepingCapacity: true)
-                }
-                start = index + 1
-                return true
+        text.withUTF8 { Self.forEachField(in: $0, body) }
+    }
+
+    /// `forEachField` on packed bytes.
+    private static func forEachField(in bytes: UnsafeBufferPointer<UInt8>, _ body: (String, [String]) -> Void) {
+        var start = 0
+        var name = ""
+        var values: [String] = []
+        forEachSeparator(in: bytes) { index, separator in
+            switch separator {
+            case nameEnd: name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            case valueEnd: values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+            default:  // fieldEnd
+                body(name, values)
+                values.removeAll(keepingCapacity: true)
             }
+            start = index + 1
+            return true
         }
     }
 
@@ -281,20 +284,7 @@ public struct PackedFields: Sendable, Hashable {
         }
         var fields: [String: [String]] = [:]
         fields.reserveCapacity(count)
-        var start = 0
-        var name = ""
-        var values: [String] = []
-        forEachSeparator(in: bytes) { index, separator in
-            switch separator {
-            case nameEnd: name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            case valueEnd: values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
-            default:  // fieldEnd
-                fields[name] = values
-                values = []
-            }
-            start = index + 1
-            return true
-        }
+        forEachField(in: bytes) { fields[$0] = $1 }
         return fields
     }
 
