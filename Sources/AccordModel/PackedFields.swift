@@ -103,11 +103,6 @@ public struct PackedFields: Sendable, Hashable {
         return PackedFields(storage: .packed(String(decoding: bytes, as: UTF8.self)))
     }
 
-    /// `restricted(to:adding:)` with the names as a plain set.
-    public func restricted(to names: Set<String>, adding extra: [String: [String]]) -> PackedFields {
-        restricted(to: FieldNameSet(names), adding: extra)
-    }
-
     /// `restricted(to:adding:)` on packed bytes, with extras that hold no separator.
     private static func restrict(
         _ bytes: UnsafeBufferPointer<UInt8>, to names: FieldNameSet, adding extras: [(key: String, value: [String])]

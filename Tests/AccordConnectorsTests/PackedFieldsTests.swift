@@ -50,7 +50,7 @@ import Testing
             }
             expected.merge(extra) { $1 }
             for held in [PackedFields(fields), PackedFields(unpacked: fields)] {
-                let restricted = held.restricted(to: names, adding: extra)
+                let restricted = held.restricted(to: FieldNameSet(names), adding: extra)
                 #expect(restricted.dictionary == expected, "extra \(extra)")
                 #expect(restricted == PackedFields(expected))
                 for name in Set(fields.keys).union(extra.keys).union(["missing"]) {
@@ -69,7 +69,7 @@ import Testing
             let packed = PackedFields(fields)
             #expect(packed.dictionary == fields)
             #expect(packed.first("c") == "\u{1C}" + text && packed.first("b\(text)") == text)
-            #expect(packed.restricted(to: ["a", "c"], adding: ["#tag": [text + "!"]]).dictionary == ["a": text.isEmpty ? nil : [text], "c": ["\u{1C}" + text], "#tag": [text + "!"]].compactMapValues { $0 })
+            #expect(packed.restricted(to: FieldNameSet(["a", "c"]), adding: ["#tag": [text + "!"]]).dictionary == ["a": text.isEmpty ? nil : [text], "c": ["\u{1C}" + text], "#tag": [text + "!"]].compactMapValues { $0 })
         }
     }
 
