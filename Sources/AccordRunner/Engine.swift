@@ -48,10 +48,6 @@ struct Engine {
     private var deleted = BySide<Set<String>>(both: [])
     private var cursors: [StoredSide: String] = [:]
     private var linkOf = BySide<[String: String]>(both: [:])
-    /// The live records without a link, found once (`findUnlinked`) and kept as matching links
-    /// them: matching, planning creates and recording exclusions look only at these (in a steady
-    /// state there are few). The creates' links are not taken out: nothing looks after them.
-    private var unlinked = BySide<Set<String>>(both: [])
     private var newLinks: Set<RecordLink> = []
     private var matched: [String: [String: [Int]]] = [:]
     /// Every distinct list of matched rules, so records that match the same rules share one array.
@@ -155,10 +151,11 @@ struct Engine {
         report("listed \(liveEmails[.a].count) records in a, \(liveEmails[.b].count) in b")
         loadLinks()
         indexEmails()
-        findUnlinked()
         resolveIntents()
         let duplicates = findDuplicates()
-        matchByEmail(duplicates: duplicates)
+        // Matching, planning creates and recording exclusions look only at the unlinked records:
+        // in a steady state there are few.
+        let unlinked = matchByEmail(unlinkedRecords(), duplicates: duplicates)
         try loadTouchedRecords()
         evaluateRules()
         if !options.dryRun, !newLinks.isEmpty || !snapshot.intents.isEmpty {
@@ -171,9 +168,9 @@ struct Engine {
         markDeletedOpposites(into: &updates)
         markUnsubscribedOpposites(into: &updates)
         mergeLinkedPairs(into: &updates)
-        let creates = plannedCreates(duplicates: duplicates)
+        let creates = plannedCreates(unlinked, duplicates: duplicates)
         try loadValues(ofCreates: creates)
-        recordExclusions(duplicates: duplicates)
+        recordExclusions(unlinked, duplicates: duplicates)
         for way in ["a-to-b", "b-to-a"] {
             let target: StoredSide = way == "a-to-b" ? .b : .a
             try await performCreates(creates.filter { $0.way == way }, target: target, total: creates.count)
@@ -339,19 +336,18 @@ struct Engine {
         }
     }
 
-    private mutating func findUnlinked() {
+    /// The live records without a link.
+    private func unlinkedRecords() -> BySide<Set<String>> {
+        var unlinked = BySide<Set<String>>(both: [])
         for side in StoredSide.allCases {
-            var ids = Set<String>()
-            for id in liveEmails[side].keys where linkOf[side][id] == nil { ids.insert(id) }
-            unlinked[side] = ids
+            for id in liveEmails[side].keys where linkOf[side][id] == nil { unlinked[side].insert(id) }
         }
+        return unlinked
     }
 
     private mutating func addLink(a: String, b: String) {
         linkOf[.a][a] = b
         linkOf[.b][b] = a
-        unlinked[.a].remove(a)
-        unlinked[.b].remove(b)
         newLinks.insert(RecordLink(a: a, b: b))
         counts.linked += 1
     }
@@ -400,14 +396,20 @@ struct Engine {
     /// Links each unlinked a record to the one unlinked b record holding its email. The order
     /// does not matter: two a records with one email are duplicates, never matched, so no two
     /// candidates can claim the same b record.
-    private mutating func matchByEmail(duplicates: BySide<Set<String>>) {
+    ///
+    /// - Returns: `unlinked` (the unlinked live records) without the records it links.
+    private mutating func matchByEmail(_ unlinked: BySide<Set<String>>, duplicates: BySide<Set<String>>) -> BySide<Set<String>> {
+        var stillUnlinked = unlinked
         for id in unlinked[.a] {
             // An email held by one b record only (several would be duplicates), still unlinked.
             guard let email = emailOf(.a, id), let bIDs = emailIndex[.b][email], bIDs.count == 1,
                   linkOf[.b][bIDs[0]] == nil, !duplicates[.a].contains(id)
             else { continue }
             addLink(a: id, b: bIDs[0])
+            stillUnlinked[.a].remove(id)
+            stillUnlinked[.b].remove(bIDs[0])
         }
+        return stillUnlinked
     }
 
     /// Evaluates the rules for the records this run looks at; the others keep the rules they
@@ -631,7 +633,7 @@ struct Engine {
         return failedBefore[side].contains(id)
     }
 
-    private func plannedCreates(duplicates: BySide<Set<String>>) -> [Create] {
+    private func plannedCreates(_ unlinked: BySide<Set<String>>, duplicates: BySide<Set<String>>) -> [Create] {
         var creates: [Create] = []
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
@@ -680,7 +682,7 @@ struct Engine {
         return NewContact(fields: change.fields, segments: change.segments)
     }
 
-    private mutating func recordExclusions(duplicates: BySide<Set<String>>) {
+    private mutating func recordExclusions(_ unlinked: BySide<Set<String>>, duplicates: BySide<Set<String>>) {
         for way in plan.rules.keys.sorted() {
             let source: StoredSide = way == "a-to-b" ? .a : .b
             let target = Self.other(source)
