@@ -290,32 +290,37 @@ struct Engine {
             }
             return
         }
-        var touched: [StoredSide: Set<String>] = [.a: [], .b: []]
+        var touched = BySide<Set<String>>(both: [])
         for side in StoredSide.allCases {
             let opposite = Self.other(side)
             for id in changed[side].union(deleted[side]).union(failedBefore[side]) {
-                touched[side]!.insert(id)
-                if let counterpart = linkOf[side][id] { touched[opposite]!.insert(counterpart) }
+                touched[side].insert(id)
+                if let counterpart = linkOf[side][id] { touched[opposite].insert(counterpart) }
             }
         }
         for link in newLinks {
-            touched[.a]!.insert(link.a)
-            touched[.b]!.insert(link.b)
+            touched[.a].insert(link.a)
+            touched[.b].insert(link.b)
         }
-        for side in StoredSide.allCases {
-            let known = touched[side]!.filter { snapshot.records[side]?[$0] != nil }
-            guard !known.isEmpty else { continue }
-            takeStoredValues(try store.fields(plan.connection, side: side, ids: known), side: side)
-        }
+        try loadStoredValues(of: touched)
     }
 
     /// The stored values of the unchanged records `creates` copies from (the others are listed).
     private mutating func loadValues(ofCreates creates: [Create]) throws {
+        var missing = BySide<Set<String>>(both: [])
+        for create in creates {
+            let source: StoredSide = create.way == "a-to-b" ? .a : .b
+            if !current[source].contains(create.sourceID) { missing[source].insert(create.sourceID) }
+        }
+        try loadStoredValues(of: missing)
+    }
+
+    /// Takes in the stored values of those of `ids` the store has.
+    private mutating func loadStoredValues(of ids: BySide<Set<String>>) throws {
         for side in StoredSide.allCases {
-            let way = Self.way(from: side)
-            let missing = Set(creates.filter { $0.way == way && !current[side].contains($0.sourceID) }.map(\.sourceID))
-            guard !missing.isEmpty else { continue }
-            takeStoredValues(try store.fields(plan.connection, side: side, ids: missing), side: side)
+            let known = ids[side].filter { snapshot.records[side]?[$0] != nil }
+            guard !known.isEmpty else { continue }
+            takeStoredValues(try store.fields(plan.connection, side: side, ids: known), side: side)
         }
     }
 
