@@ -115,6 +115,7 @@ struct Engine {
     private func app(_ side: StoredSide) -> SyncPlan.App { plan.app(side) }
     private func fieldNames(_ side: StoredSide) -> FieldNameSet { fieldNamesBySide[side] }
     private static func way(from side: StoredSide) -> String { side == .a ? "a-to-b" : "b-to-a" }
+    private static func source(of way: String) -> StoredSide { way == "a-to-b" ? .a : .b }
     private static func other(_ side: StoredSide) -> StoredSide { side == .a ? .b : .a }
 
     private func email(_ side: StoredSide, _ values: Values?) -> String? {
@@ -172,7 +173,7 @@ struct Engine {
         try loadValues(ofCreates: creates)
         recordExclusions(unlinked, duplicates: duplicates)
         for way in ["a-to-b", "b-to-a"] {
-            let target: StoredSide = way == "a-to-b" ? .b : .a
+            let target = Self.other(Self.source(of: way))
             try await performCreates(creates.filter { $0.way == way }, target: target, total: creates.count)
         }
         applyRulesOfCreatedRecords(into: &updates)
@@ -309,7 +310,7 @@ struct Engine {
     private mutating func loadValues(ofCreates creates: [Create]) throws {
         var missing = BySide<Set<String>>(both: [])
         for create in creates {
-            let source: StoredSide = create.way == "a-to-b" ? .a : .b
+            let source = Self.source(of: create.way)
             if !current[source].contains(create.sourceID) { missing[source].insert(create.sourceID) }
         }
         try loadStoredValues(of: missing)
@@ -360,7 +361,7 @@ struct Engine {
     /// Creates journaled by a run that crashed: link the created record if it is there.
     private mutating func resolveIntents() {
         for intent in snapshot.intents {
-            let source: StoredSide = intent.way == "a-to-b" ? .a : .b
+            let source = Self.source(of: intent.way)
             let target = Self.other(source)
             guard linkOf[source][intent.sourceID] == nil, let email = normalizedEmail(intent.email) else { continue }
             if let targetID = emailIndex[target][email]?.first(where: { linkOf[target][$0] == nil }) {
@@ -424,7 +425,7 @@ struct Engine {
     /// core here while the other had nothing to do.
     private mutating func evaluateRules() {
         for way in plan.rules.keys where valueFreeMatches[way] == nil {
-            let source: StoredSide = way == "a-to-b" ? .a : .b
+            let source = Self.source(of: way)
             var result: [String: [Int]] = [:]
             let records = current[source]
             result.reserveCapacity(records.ids.count)
@@ -438,7 +439,7 @@ struct Engine {
     /// The rules of `way` a record of its source app matches: as evaluated this run, else as stored.
     private func matchedRules(_ way: String, _ sourceID: String) -> [Int]? {
         if let rules = matched[way]?[sourceID] { return rules }
-        let source: StoredSide = way == "a-to-b" ? .a : .b
+        let source = Self.source(of: way)
         // What `evaluateRules` would have found: links made after it come from creates, which
         // store the linked record's rules in `matched`.
         if let fixed = valueFreeMatches[way], current[source].contains(sourceID) {
@@ -549,10 +550,9 @@ struct Engine {
         func allowed(_ way: String) -> Bool {
             ways[way] != nil && syncs(way, way == "a-to-b" ? aID : bID)
         }
-        func sourceSide(_ way: String) -> StoredSide { way == "a-to-b" ? .a : .b }
         /// Writes the source's values into the target; returns whether anything changed.
         func propagate(_ way: String) -> Bool {
-            let source = sourceSide(way), target = Self.other(source)
+            let source = Self.source(of: way), target = Self.other(source)
             let desired = ways[way]!.apply(source: next[source]!, target: next[target]!)
             var changedTarget = false
             for (field, values) in desired where (next[target]![field] ?? []) != values {
@@ -566,9 +566,9 @@ struct Engine {
         let otherWay = winnerWay == "a-to-b" ? "b-to-a" : "a-to-b"
         if firstMatch {
             // Differing values at the first match: the winning app, but an empty winner never clears.
-            for way in [winnerWay, otherWay] where allowed(way) && !isEmpty(next[sourceSide(way)]!, mapping.sourceFields(way)) {
+            for way in [winnerWay, otherWay] where allowed(way) && !isEmpty(next[Self.source(of: way)]!, mapping.sourceFields(way)) {
                 let targetFields = mapping.targetFields(way)
-                let hadValue = !isEmpty(next[Self.other(sourceSide(way))]!, targetFields)
+                let hadValue = !isEmpty(next[Self.other(Self.source(of: way))]!, targetFields)
                 if propagate(way), hadValue { counts.conflicts_resolved += 1 }
                 break
             }
@@ -587,7 +587,7 @@ struct Engine {
             let agreeBA = allowed("b-to-a") && ways["b-to-a"]!.apply(source: next[.b]!, target: next[.a]!)
                 .allSatisfy { (next[.a]![$0.key] ?? []) == $0.value }
             if agreeAB || agreeBA { return }
-            for way in [winnerWay, otherWay] where allowed(way) && !isEmpty(next[sourceSide(way)]!, mapping.sourceFields(way)) {
+            for way in [winnerWay, otherWay] where allowed(way) && !isEmpty(next[Self.source(of: way)]!, mapping.sourceFields(way)) {
                 if propagate(way) { counts.conflicts_resolved += 1 }
                 break
             }
@@ -602,7 +602,7 @@ struct Engine {
     private func applyActions(way: String, sourceID: String, target: inout Values) {
         guard hasActions(way), let rules = plan.rules[way] else { return }
         let now = matchedRules(way, sourceID) ?? []
-        let before = snapshot.records[way == "a-to-b" ? .a : .b]?[sourceID]?.rules ?? []
+        let before = snapshot.records[Self.source(of: way)]?[sourceID]?.rules ?? []
         var actions: [SyncPlan.Action] = now.flatMap { rules[$0].actions }
         for index in before where !now.contains(index) && index < rules.count {
             actions += rules[index].undo ?? []
@@ -641,7 +641,7 @@ struct Engine {
     private func plannedCreates(_ unlinked: BySide<Set<String>>, duplicates: BySide<Set<String>>) -> [Create] {
         var creates: [Create] = []
         for way in plan.rules.keys.sorted() {
-            let source: StoredSide = way == "a-to-b" ? .a : .b
+            let source = Self.source(of: way)
             let target = Self.other(source)
             let candidates = unlinked[source].sorted()
             creates.reserveCapacity(creates.count + candidates.count)
@@ -689,7 +689,7 @@ struct Engine {
 
     private mutating func recordExclusions(_ unlinked: BySide<Set<String>>, duplicates: BySide<Set<String>>) {
         for way in plan.rules.keys.sorted() {
-            let source: StoredSide = way == "a-to-b" ? .a : .b
+            let source = Self.source(of: way)
             let target = Self.other(source)
             let ambiguous = Set(duplicates[target].compactMap { emailOf(target, $0) })
             let everyUnlinkedSyncs = syncsEveryUnlinked(way)
