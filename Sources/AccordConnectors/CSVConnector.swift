@@ -93,11 +93,14 @@ public struct CSVConnector: ContactConnector {
         try FileVersion.of(path: path) == cursor
     }
 
+    /// A created row's id is its correlation id.
+    public func recordID(forCorrelation correlationID: String) -> String? { correlationID }
+
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try modify { table, _ in
             contacts.map { contact in
                 var values = Array(repeating: "", count: table.header.count)
-                let id = TimeOrderedUUID.next()
+                let id = contact.correlationID
                 var fields = contact.fields
                 fields[idColumn] = [id]
                 Self.set(fields, segments: contact.segments, into: &values, table: &table)

@@ -36,6 +36,11 @@ public struct ContactRecord: Sendable, Hashable {
 
 /// A record to create.
 public struct NewContact: Sendable, Hashable {
+    /// A unique id the engine journals before the create is sent. A connector that can, makes
+    /// the new record recognisable by it (a vCard's UID, a CSV row's id) and says so through
+    /// `ContactConnector.recordID(forCorrelation:)`: after a crash between the create and the
+    /// save of its link, the next run finds the record by it, without relying on its email.
+    public var correlationID: String
     /// Field name (as in the app schema) → values. Rebuilt from `packedFields` at each read.
     public var fields: [String: [String]] {
         get { packedFields.dictionary }
@@ -46,13 +51,14 @@ public struct NewContact: Sendable, Hashable {
     public var packedFields: PackedFields
     public var segments: [String: Set<String>]
 
-    public init(fields: [String: [String]], segments: [String: Set<String>] = [:]) {
-        self.init(packedFields: PackedFields(unpacked: fields), segments: segments)
+    public init(fields: [String: [String]], segments: [String: Set<String>] = [:], correlationID: String = TimeOrderedUUID.next()) {
+        self.init(packedFields: PackedFields(unpacked: fields), segments: segments, correlationID: correlationID)
     }
 
-    public init(packedFields: PackedFields, segments: [String: Set<String>] = [:]) {
+    public init(packedFields: PackedFields, segments: [String: Set<String>] = [:], correlationID: String = TimeOrderedUUID.next()) {
         self.packedFields = packedFields
         self.segments = segments
+        self.correlationID = correlationID
     }
 }
 
@@ -124,17 +130,43 @@ public struct ListingState: Sendable, Hashable {
     public static let full = ListingState()
 }
 
-/// The result of a listing: records that are new or changed since `ListingState`, and the ids of
-/// known records that are gone. Known records in neither list are unchanged.
+/// The result of a listing: records that are new or changed since `ListingState`, the ids of
+/// known records that are gone, and records that are there but could not be read. Known
+/// records in none of the lists are unchanged.
+///
+/// A listing is complete or it throws: a connector reports a record deleted only when it saw
+/// the whole collection without it. A record it could not read (a garbled file, an encoding it
+/// cannot decode) is neither changed nor deleted: it is `unreadable`, and the run leaves it as
+/// the state remembers it.
 public struct Listing: Sendable {
     public var changed: [ContactRecord]
     public var deleted: [String]
+    public var unreadable: [UnreadableRecord]
     public var cursor: String?
 
-    public init(changed: [ContactRecord], deleted: [String], cursor: String?) {
+    public init(changed: [ContactRecord], deleted: [String], unreadable: [UnreadableRecord] = [], cursor: String?) {
         self.changed = changed
         self.deleted = deleted
+        self.unreadable = unreadable
         self.cursor = cursor
+    }
+}
+
+/// A record an app holds but that could not be read: it becomes a failed health entry, and the
+/// run neither writes it nor takes it as deleted.
+public struct UnreadableRecord: Sendable, Hashable {
+    /// The record's id: as the state knows it when the connector can tell (from its version,
+    /// say), else one the connector derives from where the record is (a file name).
+    public var id: String
+    /// Where the record is, for the message: a file path, a URL.
+    public var location: String
+    /// Why it could not be read.
+    public var reason: String
+
+    public init(id: String, location: String, reason: String) {
+        self.id = id
+        self.location = location
+        self.reason = reason
     }
 }
 
@@ -161,12 +193,25 @@ public protocol ContactConnector: Sendable {
     /// version digest: the app holds exactly those ids and versions. For an app's own cursor:
     /// nothing changed since the listing that returned it, the run's own writes included.
     func isUnchanged(since cursor: String) async throws -> Bool
+
+    /// The id of the record a create with `correlationID` made (`NewContact.correlationID`),
+    /// when the app makes it from that id; `nil` when it cannot tell.
+    func recordID(forCorrelation correlationID: String) -> String?
+
+    /// The cursor to store after the run's writes, given the one the listing returned. An app
+    /// whose cursor proves "nothing changed" only up to the connector's own writes (a CardDAV
+    /// ctag) returns one that no longer claims it, so the next run asks what changed.
+    func cursorAfterWrites(listed cursor: String?) -> String?
 }
 
 extension ContactConnector {
     public var cursorIsVersionDigest: Bool { false }
 
     public func isUnchanged(since cursor: String) async throws -> Bool { false }
+
+    public func recordID(forCorrelation correlationID: String) -> String? { nil }
+
+    public func cursorAfterWrites(listed cursor: String?) -> String? { cursor }
 }
 
 /// A failure that stops a run (unreachable app, unreadable file), as opposed to one record failing.

@@ -81,6 +81,9 @@ public final class InMemoryConnector: ContactConnector {
 
     public var cursorIsVersionDigest: Bool { true }
 
+    /// A created record's id is its correlation id.
+    public func recordID(forCorrelation correlationID: String) -> String? { correlationID }
+
     private static func digest(_ records: [String: ContactRecord]) -> ListingDigest {
         var digest = ListingDigest()
         for (id, record) in records { digest.insert(id: id, version: record.version ?? "") }
@@ -94,8 +97,7 @@ public final class InMemoryConnector: ContactConnector {
                 if let missing = requiredFields.sorted().first(where: { (contact.fields[$0] ?? []).allSatisfy(\.isEmpty) }) {
                     return .failed(reason: "required field '\(missing)' is missing")
                 }
-                let id = "m\(state.nextID)"
-                state.nextID += 1
+                let id = contact.correlationID
                 state.writes += 1
                 let record = Self.stamped(
                     ContactRecord(id: id, fields: contact.fields.filter { !$0.value.isEmpty }, segments: contact.segments), &state)

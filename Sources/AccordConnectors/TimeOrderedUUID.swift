@@ -7,11 +7,11 @@ import Synchronization
 /// (version 4) UUIDs every row of a 100,000-contact first run landed on a random page of the
 /// record table, which then no longer fit SQLite's page cache: the run read and wrote pages
 /// again and again (pread and pwrite were 14% of its samples).
-enum TimeOrderedUUID {
+public enum TimeOrderedUUID {
     /// Starts anywhere, so two processes in the same millisecond differ in the counter too.
     private static let counter = Atomic<UInt64>(UInt64.random(in: 0..<(1 << 41)))
 
-    static func next() -> String {
+    public static func next() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let milliseconds = UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000

@@ -49,6 +49,9 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     public var cursorIsVersionDigest: Bool { true }
 
+    /// A created card's file is named after its UID, the correlation id.
+    public func recordID(forCorrelation correlationID: String) -> String? { correlationID + ".vcf" }
+
     /// The name and version of every card.
     typealias Catalog = [(name: String, version: String)]
 
@@ -114,7 +117,7 @@ public struct VCardDirectoryConnector: ContactConnector {
 
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try await concurrentMap(contacts) { contact in
-            let uid = TimeOrderedUUID.next()
+            let uid = contact.correlationID
             let new = VCardFields.newContact(
                 uid: uid, id: uid + ".vcf", fields: contact.packedFields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             var record = new.record

@@ -271,10 +271,15 @@ public final class CardDAVConnector: ContactConnector {
 
     // MARK: - Writing
 
+    /// A created card is stored as `UID.vcf` in the address book, its UID the correlation id.
+    public func recordID(forCorrelation correlationID: String) -> String? {
+        found.withLock { $0 }.map { $0.book.url.path(percentEncoded: true) + correlationID + ".vcf" }
+    }
+
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         let book = try await addressBookForWriting()
         return try await inOrder(contacts) { contact in
-            let uid = TimeOrderedUUID.next()
+            let uid = contact.correlationID
             let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             let id = book.url.path(percentEncoded: true) + uid + ".vcf"
             let result = try await self.put(card, id: id, in: book, condition: ["If-None-Match": "*"])
