@@ -120,10 +120,15 @@ public struct ListingState: Sendable, Hashable {
     public var cursor: String?
     /// Record id → version as of the last run.
     public var known: [String: String]
+    /// Whether the state holds nothing for the connection yet: the only run in which a connector
+    /// may create its source (an empty folder or file) when the connection asks for it. Any
+    /// other run that finds the source missing fails, naming it.
+    public var isFirstRun: Bool
 
-    public init(cursor: String? = nil, known: [String: String] = [:]) {
+    public init(cursor: String? = nil, known: [String: String] = [:], isFirstRun: Bool = false) {
         self.cursor = cursor
         self.known = known
+        self.isFirstRun = isFirstRun
     }
 
     /// A full listing: nothing known.
