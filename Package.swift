@@ -3,8 +3,10 @@ import PackageDescription
 
 /// accord's targets follow the compiler pipeline:
 /// AccordSyntax (YAML → located syntax tree; the only module importing Yams)
-///   → AccordChecker (names, types, rules) → AccordPlan (canonical, fingerprinted sync plan),
-/// driven by AccordCompiler and exposed by the thin `accord` command.
+///   → AccordChecker (names, types, rules) → AccordPlan (the canonical, fingerprinted sync plan),
+/// driven by AccordCompiler, whose planner lowers a checked connection into a plan. The runner
+/// (AccordRunner) reads plans only: it links AccordPlan, not the compiler. The thin `accord`
+/// command exposes both.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -41,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "AccordPlan",
-            dependencies: ["AccordChecker", "AccordModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["AccordModel", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),

@@ -19,6 +19,8 @@ public struct CheckedConnection: Sendable, Hashable {
     public var mappings: [ResolvedMapping]
     /// The rules of each enabled way; a way without written rules has one all-to-all rule.
     public var rules: [Way: [ResolvedRule]]
+    /// The safety budget (the defaults when the file has no `safety:`).
+    public var safety: SafetyBudget
 
     public func app(_ side: Side) -> ResolvedApp { apps[side == .a ? 0 : 1] }
 }

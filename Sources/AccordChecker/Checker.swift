@@ -61,7 +61,7 @@ public enum Checker {
             paused: syntax.paused?.value ?? false, apps: [a, b], direction: direction,
             winner: direction == .twoWay ? syntax.winner?.value : nil,
             avoidDuplicates: avoidDuplicates, syncDeletions: deletions, syncUnsubscribes: unsubscribes,
-            mappings: mappings, rules: rules)
+            mappings: mappings, rules: rules, safety: syntax.safety?.value ?? .defaults)
         return Result(
             connection: context.diagnostics.containsErrors ? nil : connection, diagnostics: context.diagnostics)
     }

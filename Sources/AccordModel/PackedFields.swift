@@ -183,20 +183,32 @@ public struct PackedFields: Sendable, Hashable {
 
     /// The first value of field `name`, without unpacking the others.
     public func first(_ name: String) -> String? {
-        guard case .packed(var text) = storage else { return dictionary[name]?.first }
+        var found: String?
+        forEachValue(of: name) { value in
+            found = value
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with each value of field `name` in order, without unpacking the others,
+    /// until it returns false.
+    public func forEachValue(of name: String, _ body: (String) -> Bool) {
+        guard case .packed(var text) = storage else {
+            for value in dictionary[name] ?? [] where !body(value) { return }
+            return
+        }
         var name = name
-        return text.withUTF8 { bytes in
+        text.withUTF8 { bytes in
             name.withUTF8 { wanted in
                 var start = 0
                 var matching = false
-                var found: String?
                 Self.forEachSeparator(in: bytes) { index, separator in
                     switch separator {
                     case Self.nameEnd:
                         matching = UnsafeBufferPointer(rebasing: bytes[start..<index]).elementsEqual(wanted)
                     case Self.valueEnd:
-                        if matching {
-                            found = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                        if matching, !body(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) {
                             return false
                         }
                     default:  // fieldEnd
@@ -205,7 +217,6 @@ public struct PackedFields: Sendable, Hashable {
                     start = index + 1
                     return true
                 }
-                return found
             }
         }
     }

@@ -1,7 +1,8 @@
+import AccordModel
 import AccordStore
 
 /// One value for each side of a connection, looked up without hashing: the engine's per-side
-/// tables are read for every record, and reading a table out of a `[StoredSide: Table]` copied
+/// tables are read for every record, and reading a table out of a `[Side: Table]` copied
 /// it out (a retain and a release each time; at 100,000 contacts, a third of the loop that picks
 /// the creates). `_read` and `_modify` lend the table in place instead.
 struct BySide<Value> {
@@ -18,7 +19,7 @@ struct BySide<Value> {
         self.init(a: value, b: value)
     }
 
-    subscript(side: StoredSide) -> Value {
+    subscript(side: Side) -> Value {
         _read {
             switch side {
             case .a: yield a

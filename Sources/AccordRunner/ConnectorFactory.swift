@@ -9,14 +9,14 @@ public enum ConnectorFactory {
     public static func make(_ app: SyncPlan.App, baseDirectory: String) throws -> any ContactConnector {
         func path(_ name: String) throws -> String {
             guard let value = app.settings[name]?.value else {
-                throw ConnectorError("app '\(app.app)' (\(app.side)) needs the setting '\(name)'")
+                throw ConnectorError("app \(app.label) needs the setting '\(name)'")
             }
             return value.hasPrefix("/") ? value : (baseDirectory as NSString).appendingPathComponent(value)
         }
         func batchSize(default value: Int) throws -> Int {
             guard let text = app.settings["batch_size"]?.value else { return value }
             guard let size = Int(text), size > 0 else {
-                throw ConnectorError("app '\(app.app)' (\(app.side)): batch_size must be a positive whole number, not '\(text)'")
+                throw ConnectorError("app \(app.label): batch_size must be a positive whole number, not '\(text)'")
             }
             return size
         }
@@ -28,9 +28,9 @@ public enum ConnectorFactory {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return VCardDirectoryConnector(directory: directory, batchSize: try batchSize(default: 500))
         case "carddav":
-            let label = "\(app.app) (\(app.side))"
+            let label = "\(app.app) (\(app.side.rawValue))"
             guard let text = app.settings["url"]?.value, let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw ConnectorError("app '\(app.app)' (\(app.side)): the setting 'url' must be an http or https URL, such as https://carddav.fastmail.com/")
+                throw ConnectorError("app \(app.label): the setting 'url' must be an http or https URL, such as https://carddav.fastmail.com/")
             }
             let user = try parameter("username", of: app, label: label, baseDirectory: baseDirectory)
             let password = try parameter("password", of: app, label: label, baseDirectory: baseDirectory)
@@ -47,7 +47,7 @@ public enum ConnectorFactory {
     /// An auth parameter's value, read from where the plan says (a literal, a variable or a file;
     /// a relative file path is taken from the connection file's directory).
     private static func parameter(_ name: String, of app: SyncPlan.App, label: String, baseDirectory: String) throws -> String {
-        guard let parameter = app.auth[name] else { throw ConnectorError("app '\(app.app)' (\(app.side)) needs the auth parameter '\(name)'") }
+        guard let parameter = app.auth[name] else { throw ConnectorError("app \(app.label) needs the auth parameter '\(name)'") }
         let source: ParameterSource
         if let variable = parameter.env {
             source = .environment(variable)

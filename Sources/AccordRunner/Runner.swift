@@ -1,4 +1,5 @@
 import AccordConnectors
+import AccordModel
 import AccordPlan
 import AccordStore
 import Foundation
@@ -7,6 +8,8 @@ import Foundation
 public struct RunOptions: Sendable {
     /// Compute and report every change, write nothing (neither apps nor state).
     public var dryRun: Bool
+    /// Let this run go over the safety budget (as `accord approve` does for the next run).
+    public var acceptHeld: Bool
     /// Receives progress lines (phase and counts).
     public var progress: (@Sendable (String) -> Void)?
     /// Asked between write batches; when it answers true the run stops after saving what it did.
@@ -16,10 +19,11 @@ public struct RunOptions: Sendable {
     public var reportsChanges: Bool
 
     public init(
-        dryRun: Bool = false, reportsChanges: Bool = true, progress: (@Sendable (String) -> Void)? = nil,
+        dryRun: Bool = false, acceptHeld: Bool = false, reportsChanges: Bool = true, progress: (@Sendable (String) -> Void)? = nil,
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) {
         self.dryRun = dryRun
+        self.acceptHeld = acceptHeld
         self.reportsChanges = reportsChanges || dryRun
         self.progress = progress
         self.shouldStop = shouldStop
@@ -47,12 +51,16 @@ public struct Runner: Sendable {
     public let a: any ContactConnector
     public let b: any ContactConnector
     public let store: StateStore
+    /// The directory the plan's relative paths are resolved against (the connection file's),
+    /// kept with the plan for `accord revert`.
+    public let baseDirectory: String
 
-    public init(plan: SyncPlan, a: any ContactConnector, b: any ContactConnector, store: StateStore) {
+    public init(plan: SyncPlan, a: any ContactConnector, b: any ContactConnector, store: StateStore, baseDirectory: String = ".") {
         self.plan = plan
         self.a = a
         self.b = b
         self.store = store
+        self.baseDirectory = baseDirectory
     }
 
     /// Runs the connection once.
@@ -71,46 +79,53 @@ public struct Runner: Sendable {
 
         let fullScan = header.fingerprint != plan.fingerprint
         let start = Date()
-        let runID = options.dryRun ? nil : try store.startRun(plan.connection, fullScan: fullScan, dryRun: false, at: start)
-        var engine: Engine?
-        let unchanged: Bool
-        let counts: RunCounts
+        let budget = plan.safety ?? .defaults
+        var runID: Int64?
+        if !options.dryRun {
+            try store.pruneChangelog(plan.connection, before: start.addingTimeInterval(-Double(budget.changelog_days) * 86_400))
+            runID = try store.startRun(plan.connection, fullScan: fullScan, dryRun: false, at: start)
+        }
+        var counts = RunCounts()
+        let result: Engine.Result?
         do {
-            unchanged = try await nothingChanged(header, fullScan: fullScan)
-            if unchanged {
+            if try await nothingChanged(header, fullScan: fullScan) {
                 options.progress?("neither app changed since the last run")
                 counts = try standingCounts()
+                result = nil
             } else {
-                engine = Engine(
-                    plan: plan, connectors: [.a: a, .b: b], store: store, snapshot: try store.load(plan.connection), fullScan: fullScan,
-                    options: options)
-                try await engine!.execute()
-                counts = engine!.counts
+                let context = RunContext(
+                    plan: CompiledPlan(plan), connectors: BySide(a: a, b: b), store: store, snapshot: try store.load(plan.connection),
+                    fullScan: fullScan, options: options, runID: runID)
+                result = try await Engine(context: context).execute(approved: header.approved || options.acceptHeld)
+                counts = result!.counts
             }
         } catch {
             if let runID {
-                let counts = engine?.counts.dictionary ?? [:]
-                try? store.finishRun(runID, connection: plan.connection, status: "failed", counts: counts, error: "\(error)", fingerprint: nil)
+                try? store.finishRun(runID, connection: plan.connection, status: .failed, counts: counts.dictionary, error: "\(error)")
             }
             throw error
         }
         if let runID {
-            try store.finishRun(runID, connection: plan.connection, status: "ok", counts: counts.dictionary, error: nil, fingerprint: plan.fingerprint)
+            if let held = result?.held {
+                try store.finishRun(
+                    runID, connection: plan.connection, status: .held, counts: counts.dictionary, error: held.reasons.joined(separator: "; "),
+                    detail: Self.json(held))
+            } else {
+                try store.finishRun(
+                    runID, connection: plan.connection, status: .ok, counts: counts.dictionary, error: nil,
+                    ran: RanPlan(fingerprint: plan.fingerprint, json: plan.canonicalJSON(pretty: false), baseDirectory: baseDirectory))
+            }
         }
-        let changes = engine?.changes ?? []
-        // A first run's engine holds every listed record: freeing its tables took 0.2 s at
-        // 100,000 contacts, which neither the report nor the process's exit need wait for.
-        if let finished = engine.take() { Task.detached(priority: .background) { withExtendedLifetime(finished) {} } }
         return RunReport(
-            connection: plan.connection, fullScan: fullScan, unchanged: unchanged, dryRun: options.dryRun, counts: counts, changes: changes,
-            seconds: Date().timeIntervalSince(start), error: nil)
+            connection: plan.connection, fullScan: fullScan, unchanged: result == nil, dryRun: options.dryRun, counts: counts,
+            changes: result?.changes ?? [], seconds: Date().timeIntervalSince(start), held: result?.held, run: runID)
     }
 
     /// Whether the run has nothing to do: the plan is the one the last run finished with, no
-    /// create is left unresolved, no retry was asked for, and both apps say a listing from their
-    /// cursor would find nothing (a digest of the versions the state remembers, or a ctag no
-    /// write has moved since). Then the last run's state and health stand, and nothing is loaded
-    /// or read.
+    /// create is left unresolved, no retry or approval is pending, and both apps say a listing
+    /// from their cursor would find nothing (a digest of the versions the state remembers, or a
+    /// ctag no write has moved since). Then the last run's state and health stand, and nothing
+    /// is loaded or read.
     private func nothingChanged(_ header: ConnectionHeader, fullScan: Bool) async throws -> Bool {
         guard !fullScan, !header.retryRequested, header.pendingIntents == 0,
               let cursorA = header.cursors[.a], let cursorB = header.cursors[.b]
@@ -131,11 +146,11 @@ public struct Runner: Sendable {
         return counts
     }
 
-    private func isUnchanged(_ connector: any ContactConnector, since cursor: String, side: StoredSide) async throws -> Bool {
+    private func isUnchanged(_ connector: any ContactConnector, since cursor: String, side: Side) async throws -> Bool {
         do {
             return try await connector.isUnchanged(since: cursor)
         } catch {
-            throw Engine.cannotList(plan.app(side), error)
+            throw RunContext.cannotList(plan.app(side), error)
         }
     }
 
@@ -144,9 +159,10 @@ public struct Runner: Sendable {
         guard holder.host == host else { return true }
         return kill(holder.pid, 0) == 0 || errno == EPERM
     }
-}
 
-extension SyncPlan {
-    /// The app on one side of the connection.
-    func app(_ side: StoredSide) -> App { apps.first { $0.side == side.rawValue }! }
+    private static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
 }

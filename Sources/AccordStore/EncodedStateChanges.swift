@@ -1,3 +1,4 @@
+import AccordModel
 /// State changes with each record's fields and rules already in the text the store keeps.
 ///
 /// The store writes on one thread, and while a first run creates records that thread is the
@@ -6,12 +7,15 @@
 public struct EncodedStateChanges: Sendable {
     public let changes: StateChanges
     /// The fields and rules texts of each side's `changes.records`, in the same order.
-    let texts: [StoredSide: [(fields: String, rules: String?)]]
+    let texts: [Side: [(fields: String, rules: String?)]]
+    /// The changelog entries' text.
+    let changelog: String?
 
     public init(_ changes: StateChanges) {
         self.changes = changes
         texts = changes.records.mapValues { records in
             records.map { (FieldsCodec.encode($0.fields), RulesCodec.encode($0.rules)) }
         }
+        changelog = changes.changelog.isEmpty ? nil : ChangelogCodec.encode(changes.changelog)
     }
 }

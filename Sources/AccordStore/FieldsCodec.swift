@@ -159,30 +159,47 @@ enum RulesCodec {
     }
 }
 
-/// The entries of a journaled batch of creates: a JSON array of `[source id, email or null]`.
+/// The entries of a journaled batch of creates: a JSON array of `[source id, email or null,
+/// correlation id, source version or null]` (entries of the first journal format have the first
+/// two only).
 enum IntentEntriesCodec {
     static func encode(_ intents: [Intent]) -> String {
         var out: [UInt8] = [UInt8(ascii: "[")]
-        out.reserveCapacity(intents.count * 48)
+        out.reserveCapacity(intents.count * 120)
+        func append(_ text: String?) {
+            if let text { FieldsCodec.append(text, to: &out) } else { out += Array("null".utf8) }
+        }
         for (index, intent) in intents.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "["))
-            FieldsCodec.append(intent.sourceID, to: &out)
+            append(intent.sourceID)
             out.append(UInt8(ascii: ","))
-            if let email = intent.email { FieldsCodec.append(email, to: &out) } else { out += Array("null".utf8) }
+            append(intent.email)
+            out.append(UInt8(ascii: ","))
+            append(intent.correlationID)
+            out.append(UInt8(ascii: ","))
+            append(intent.sourceVersion)
             out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "]"))
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// One decoded entry.
+    struct Entry {
+        var sourceID: String
+        var email: String?
+        var correlationID: String?
+        var sourceVersion: String?
+    }
+
     /// `nil` when `text` is not what `encode` writes.
-    static func decode(_ text: String) -> [(sourceID: String, email: String?)]? {
+    static func decode(_ text: String) -> [Entry]? {
         guard let entries = try? JSONDecoder().decode([[String?]].self, from: Data(text.utf8)) else { return nil }
-        var result: [(sourceID: String, email: String?)] = []
+        var result: [Entry] = []
         for entry in entries {
-            guard entry.count == 2, let sourceID = entry[0] else { return nil }
-            result.append((sourceID, entry[1]))
+            guard entry.count == 2 || entry.count == 4, let sourceID = entry[0] else { return nil }
+            result.append(Entry(sourceID: sourceID, email: entry[1], correlationID: entry.count == 4 ? entry[2] : nil, sourceVersion: entry.count == 4 ? entry[3] : nil))
         }
         return result
     }

@@ -1,3 +1,4 @@
+import AccordModel
 import Foundation
 import GRDB
 
@@ -10,15 +11,16 @@ extension StateStore {
     }
 
     static func header(_ db: Database, _ connection: String) throws -> ConnectionHeader {
-        let row = try Row.fetchOne(db, sql: "SELECT fingerprint, paused, retry_requested FROM connection WHERE name = ?", arguments: [connection])
-        var cursors: [StoredSide: String] = [:]
+        let row = try Row.fetchOne(
+            db, sql: "SELECT fingerprint, paused, retry_requested, approved FROM connection WHERE name = ?", arguments: [connection])
+        var cursors: [Side: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT side, value FROM cursor WHERE connection = ?", arguments: [connection]) {
-            if let side = StoredSide(rawValue: row["side"]) { cursors[side] = row["value"] }
+            if let side = Side(rawValue: row["side"]) { cursors[side] = row["value"] }
         }
         let intents = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM intent WHERE connection = ?", arguments: [connection]) ?? 0
         return ConnectionHeader(
             fingerprint: row?["fingerprint"], paused: row?["paused"] ?? false, retryRequested: row?["retry_requested"] ?? false,
-            cursors: cursors, pendingIntents: intents)
+            cursors: cursors, pendingIntents: intents, approved: row?["approved"] ?? false)
     }
 
     /// Loads everything stored for `connection` in one read.
@@ -30,30 +32,32 @@ extension StateStore {
         let header = try Self.header(db, connection)
         let links = try Row.fetchAll(db, sql: "SELECT a_id, b_id FROM link WHERE connection = ? ORDER BY a_id", arguments: [connection])
             .map { RecordLink(a: $0["a_id"], b: $0["b_id"]) }
-        var records: [StoredSide: [String: StoredRecord]] = [.a: [:], .b: [:]]
+        var records: [Side: [String: StoredRecord]] = [.a: [:], .b: [:]]
         let cursor = try Row.fetchCursor(
             db, sql: "SELECT side, id, email, version, rules, deleted FROM record WHERE connection = ?", arguments: [connection])
         while let row = try cursor.next() {
-            let side = StoredSide(rawValue: row[0]) ?? .a
+            let side = Side(rawValue: row[0]) ?? .a
             records[side]![row[1]] = StoredRecord(email: row[2], version: row[3], rules: RulesCodec.decode(row[4]), deleted: row[5])
         }
         let health = try Self.fetchHealth(db, connection: connection)
         var intents: [Intent] = []
         for row in try Row.fetchAll(db, sql: "SELECT id, way, entries FROM intent WHERE connection = ? ORDER BY id", arguments: [connection]) {
             let id: Int64 = row["id"]
-            let way: String = row["way"]
+            let wayName: String = row["way"]
             let entries: String = row["entries"]
-            guard let decoded = IntentEntriesCodec.decode(entries) else {
+            guard let way = Way(rawValue: wayName), let decoded = IntentEntriesCodec.decode(entries) else {
                 throw StoreError("the state file holds a malformed journal entry (intent \(id)); it cannot tell which creates were sent")
             }
-            intents += decoded.map { Intent(id: id, way: way, sourceID: $0.sourceID, email: $0.email) }
+            intents += decoded.map {
+                Intent(id: id, way: way, sourceID: $0.sourceID, email: $0.email, correlationID: $0.correlationID, sourceVersion: $0.sourceVersion)
+            }
         }
         return ConnectionSnapshot(header: header, links: links, records: records, health: health, intents: intents)
     }
 
     /// The stored field values (the merge baselines) of one side's records: those in `ids`, or all
     /// when `ids` is `nil`. Records the store does not know are left out.
-    public func fields(_ connection: String, side: StoredSide, ids: Set<String>?) throws -> [String: [String: [String]]] {
+    public func fields(_ connection: String, side: Side, ids: Set<String>?) throws -> [String: [String: [String]]] {
         try writer.read { db in
             var result: [String: [String: [String]]] = [:]
             func collect(_ rows: RowCursor) throws {
@@ -79,7 +83,7 @@ extension StateStore {
     }
 
     /// Calls `body` with the id and version of every live record of one side that has a version.
-    public func forEachVersion(_ connection: String, side: StoredSide, _ body: (String, String) -> Void) throws {
+    public func forEachVersion(_ connection: String, side: Side, _ body: (String, String) -> Void) throws {
         // A run calls this for every record it remembers: rows read without GRDB's `Row`s.
         try writer.read { db in
             let select = try DirectStatement(
@@ -149,30 +153,38 @@ extension StateStore {
     // MARK: - Runs
 
     public func startRun(_ connection: String, fullScan: Bool, dryRun: Bool, at date: Date = Date()) throws -> Int64 {
+        try startRun(connection, status: .running, fullScan: fullScan, dryRun: dryRun, at: date)
+    }
+
+    public func startRun(_ connection: String, status: RunRecord.Status, fullScan: Bool, dryRun: Bool, at date: Date = Date()) throws -> Int64 {
         try writer.write { db in
             try db.execute(
-                sql: "INSERT INTO run (connection, started_at, status, full_scan, dry_run) VALUES (?, ?, 'running', ?, ?)",
-                arguments: [connection, date, fullScan, dryRun])
+                sql: "INSERT INTO run (connection, started_at, status, full_scan, dry_run) VALUES (?, ?, ?, ?, ?)",
+                arguments: [connection, date, status.rawValue, fullScan, dryRun])
             return db.lastInsertedRowID
         }
     }
 
-    /// Finishes a run; on success also records the plan fingerprint and clears a retry request.
+    /// Finishes a run. A run that went through (`ok`) also records the plan it ran (its
+    /// fingerprint, and the plan and base directory `accord revert` reaches the apps with), and
+    /// clears a retry request and an approval.
     public func finishRun(
-        _ id: Int64, connection: String, status: String, counts: [String: Int], error: String?, fingerprint: String?, at date: Date = Date()
+        _ id: Int64, connection: String, status: RunRecord.Status, counts: [String: Int], error: String?, detail: String? = nil,
+        ran plan: RanPlan? = nil, at date: Date = Date()
     ) throws {
         let countsJSON = String(decoding: try JSONEncoder.sorted.encode(counts), as: UTF8.self)
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE run SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?",
-                arguments: [date, status, countsJSON, error, id])
-            if let fingerprint {
+                sql: "UPDATE run SET finished_at = ?, status = ?, counts = ?, error = ?, detail = ? WHERE id = ?",
+                arguments: [date, status.rawValue, countsJSON, error, detail, id])
+            if let plan {
                 try db.execute(
                     sql: """
-                    INSERT INTO connection (name, fingerprint) VALUES (?, ?)
-                    ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint, retry_requested = 0
+                    INSERT INTO connection (name, fingerprint, plan, base_directory) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint, plan = excluded.plan,
+                      base_directory = excluded.base_directory, retry_requested = 0, approved = 0
                     """,
-                    arguments: [connection, fingerprint])
+                    arguments: [connection, plan.fingerprint, plan.json, plan.baseDirectory])
             }
         }
     }
@@ -186,9 +198,9 @@ extension StateStore {
                 let countsText: String = row["counts"]
                 return RunRecord(
                     id: row["id"], connection: row["connection"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-                    status: row["status"], fullScan: row["full_scan"], dryRun: row["dry_run"],
+                    status: RunRecord.Status(rawValue: row["status"]) ?? .failed, fullScan: row["full_scan"], dryRun: row["dry_run"],
                     counts: (try? JSONDecoder().decode([String: Int].self, from: Data(countsText.utf8))) ?? [:],
-                    error: row["error"])
+                    error: row["error"], detail: row["detail"])
             }
         }
     }
@@ -249,6 +261,11 @@ extension StateStore {
                 sql: "INSERT OR REPLACE INTO cursor (connection, side, value) VALUES (?, ?, ?)",
                 arguments: [connection, side.rawValue, value])
         }
+        if !changes.changelog.isEmpty, let run = changes.run {
+            try db.execute(
+                sql: "INSERT INTO change (connection, run, entries) VALUES (?, ?, ?)",
+                arguments: [connection, run, encoded.changelog ?? ChangelogCodec.encode(changes.changelog)])
+        }
         // Each batch of creates is one journal entry, and a run's entries have consecutive ids.
         let deleteIntents = try db.cachedStatement(sql: "DELETE FROM intent WHERE id BETWEEN ? AND ?")
         for range in Self.ranges(of: changes.removedIntents) {
@@ -275,7 +292,7 @@ extension StateStore {
     }
 
     /// Forgets the cursors of some sides of a connection.
-    public func removeCursors(_ connection: String, sides: [StoredSide]) throws {
+    public func removeCursors(_ connection: String, sides: [Side]) throws {
         try writer.write { db in
             for side in sides {
                 try db.execute(sql: "DELETE FROM cursor WHERE connection = ? AND side = ?", arguments: [connection, side.rawValue])
@@ -301,7 +318,7 @@ extension StateStore {
                 precondition(batch.allSatisfy { $0.way == way }, "a journaled batch of creates goes one way")
                 try insert.execute {
                     $0.add(connection)
-                    $0.add(way)
+                    $0.add(way.rawValue)
                     $0.add(IntentEntriesCodec.encode(batch))
                     $0.add(createdAt)
                 }
@@ -321,7 +338,7 @@ extension StateStore {
             db, sql: "SELECT * FROM health WHERE connection = ? ORDER BY kind, reason, side, record_id", arguments: [connection]
         ).map { row in
             HealthEntry(
-                side: StoredSide(rawValue: row["side"]) ?? .a, recordID: row["record_id"],
+                side: Side(rawValue: row["side"]) ?? .a, recordID: row["record_id"],
                 kind: HealthEntry.Kind(rawValue: row["kind"]) ?? .failed, reason: row["reason"], detail: row["detail"],
                 email: row["email"], updatedAt: row["updated_at"])
         }
@@ -339,11 +356,11 @@ extension StateStore {
     }
 
     /// Counts for `accord health`: links and records per side.
-    public func counts(_ connection: String) throws -> (links: Int, records: [StoredSide: Int]) {
+    public func counts(_ connection: String) throws -> (links: Int, records: [Side: Int]) {
         try writer.read { db in
             let links = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM link WHERE connection = ?", arguments: [connection]) ?? 0
-            var records: [StoredSide: Int] = [:]
-            for side in StoredSide.allCases {
+            var records: [Side: Int] = [:]
+            for side in Side.allCases {
                 records[side] = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM record WHERE connection = ? AND side = ? AND deleted = 0",
                     arguments: [connection, side.rawValue]) ?? 0
@@ -368,7 +385,7 @@ extension StateStore {
     /// excluded contact, say), and an entry found again keeps the time it was first recorded.
     public func replaceHealth(_ entries: [HealthEntry], connection: String) throws {
         struct Key: Hashable {
-            var side: StoredSide, recordID: String, kind: HealthEntry.Kind
+            var side: Side, recordID: String, kind: HealthEntry.Kind
             init(_ entry: HealthEntry) { (side, recordID, kind) = (entry.side, entry.recordID, entry.kind) }
         }
         var found: [Key: HealthEntry] = [:]

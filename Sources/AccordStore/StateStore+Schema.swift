@@ -143,6 +143,25 @@ extension StateStore {
             try db.drop(table: "intent")
             try db.rename(table: "intent_batch", to: "intent")
         }
+        // The safety budget and the changelog: a connection can be approved to go over its
+        // budget once, and keeps the plan it last ran (what `accord revert` needs to reach its
+        // apps); a held run says why (`detail`); each batch a run writes adds a row of changelog
+        // entries (a JSON array), found by connection and run.
+        migrator.registerMigration("v7") { db in
+            try db.alter(table: "connection") { t in
+                t.add(column: "approved", .boolean).notNull().defaults(to: false)
+                t.add(column: "plan", .text)
+                t.add(column: "base_directory", .text)
+            }
+            try db.alter(table: "run") { t in t.add(column: "detail", .text) }
+            try db.create(table: "change") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("connection", .text).notNull()
+                t.column("run", .integer).notNull()
+                t.column("entries", .text).notNull()
+            }
+            try db.create(index: "change_by_run", on: "change", columns: ["connection", "run"])
+        }
         return migrator
     }
 

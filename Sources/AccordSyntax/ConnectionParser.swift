@@ -13,8 +13,9 @@ public enum ConnectionParser {
 
     static let topLevelKeys = [
         "connection", "description", "paused", "apps", "direction", "winner", "avoid_duplicates",
-        "sync_deletions", "sync_unsubscribes", "mappings", "rules",
+        "sync_deletions", "sync_unsubscribes", "mappings", "rules", "safety",
     ]
+    static let safetyKeys = ["enabled", "max_deletions", "max_updates", "max_cleared", "changelog_days"]
     static let appKeys = ["app", "auth", "settings", "subset", "contact_type", "custom_fields", "overlay"]
 
     /// Parses `source` from YAML text to a connection syntax tree.
@@ -53,7 +54,56 @@ public enum ConnectionParser {
             syntax.syncUnsubscribes = fields["sync_unsubscribes"].flatMap { markerOption($0, key: "sync_unsubscribes") }
             if let mappings = fields["mappings"] { syntax.mappings = self.mappings(mappings) }
             if let rules = fields["rules"] { syntax.rules = self.rules(rules) }
+            if let safety = fields["safety"] { syntax.safety = self.safety(safety) }
             return syntax
+        }
+
+        // MARK: Safety
+
+        /// `safety:`: the budget a run may not go over without approval; keys left out keep
+        /// their defaults (`SafetyBudget.defaults`).
+        mutating func safety(_ node: YAMLNode) -> Located<SafetyBudget>? {
+            guard let fields = reader.mapping(node, context: "'safety'", known: ConnectionParser.safetyKeys) else { return nil }
+            var budget = SafetyBudget.defaults
+            if let enabled = fields["enabled"].flatMap({ reader.bool($0, for: "'safety.enabled'") }) { budget.enabled = enabled.value }
+            if let node = fields["max_deletions"] { budget.max_deletions = limit(node, key: "max_deletions", defaults: budget.max_deletions) }
+            if let node = fields["max_updates"] { budget.max_updates = limit(node, key: "max_updates", defaults: budget.max_updates) }
+            if let node = fields["max_cleared"] { budget.max_cleared = limit(node, key: "max_cleared", defaults: budget.max_cleared) }
+            if let days = fields["changelog_days"].flatMap({ reader.integer($0, for: "'safety.changelog_days'") }) {
+                if days.value < 1 {
+                    reader.report(DiagnosticCatalog.invalidValue, "'safety.changelog_days' must be at least 1, found \(days.value)", at: days.range)
+                } else {
+                    budget.changelog_days = days.value
+                }
+            }
+            return Located(budget, at: node.range)
+        }
+
+        /// `{percent: 20, count: 500}`; a key left out keeps its default. The percent may be
+        /// written `20` or `20%`.
+        mutating func limit(_ node: YAMLNode, key: String, defaults: SafetyBudget.Limit) -> SafetyBudget.Limit {
+            var limit = defaults
+            guard let fields = reader.mapping(node, context: "'safety.\(key)'", known: ["percent", "count"]) else { return limit }
+            if let percent = fields["percent"] {
+                let text = percent.scalar?.text ?? ""
+                if let value = Double(text.hasSuffix("%") ? String(text.dropLast()) : text), percent.scalar?.isPlain == true {
+                    if (0...100).contains(value) {
+                        limit.percent = value
+                    } else {
+                        reader.report(DiagnosticCatalog.invalidValue, "'safety.\(key).percent' must be between 0 and 100, found \(text)", at: percent.range)
+                    }
+                } else {
+                    reader.wrongType(percent, expected: "a percentage (like 20 or 20%)", for: "'safety.\(key).percent'")
+                }
+            }
+            if let count = fields["count"].flatMap({ reader.integer($0, for: "'safety.\(key).count'") }) {
+                if count.value < 0 {
+                    reader.report(DiagnosticCatalog.invalidValue, "'safety.\(key).count' must not be negative, found \(count.value)", at: count.range)
+                } else {
+                    limit.count = count.value
+                }
+            }
+            return limit
         }
 
         // MARK: Apps

@@ -20,6 +20,8 @@ public struct ConnectionSyntax: Sendable, Hashable {
     public var syncUnsubscribes: MarkerOptionSyntax?
     public var mappings = MappingsSyntax()
     public var rules: [RuleSetSyntax] = []
+    /// `safety:`, with the defaults filled in for the keys left out.
+    public var safety: Located<SafetyBudget>?
 
     public init(file: String, range: SourceRange) {
         self.file = file

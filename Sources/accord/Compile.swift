@@ -35,7 +35,7 @@ extension Accord {
                     throw ExitCode.failure
                 }
             }
-            let json = Planner.canonicalJSON(plan)
+            let json = plan.canonicalJSON()
             if let output {
                 do {
                     try Data(json.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

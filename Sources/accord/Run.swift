@@ -1,5 +1,6 @@
 import AccordCompiler
 import AccordDiagnostics
+import AccordModel
 import AccordPlan
 import AccordRunner
 import AccordStore
@@ -18,6 +19,12 @@ extension Accord {
             paths are resolved against the connection file's directory. With --every, a connection
             whose previous run is still going (here or in another runner) is skipped; SIGINT or
             SIGTERM finishes the current batch, saves state and exits 0.
+
+            A run that would delete, overwrite or clear more contacts than the connection's safety
+            budget allows (`safety:`) is held: it writes nothing, prints what it would have done,
+            and exits 3. `accord approve NAME` (or --accept-held) lets the next run through.
+
+            Exit codes: 0 success; 1 a run failed; 3 a run was held by the safety budget; 64 usage.
             """)
 
         @Argument(help: ArgumentHelp("Connection files or compiled plans.", valueName: "path"))
@@ -28,6 +35,9 @@ extension Accord {
 
         @Flag(name: .long, help: "Print what would be created, updated and marked; write nothing.")
         var dryRun = false
+
+        @Flag(name: .long, help: "Let this run go over the safety budget once (as `accord approve` does).")
+        var acceptHeld = false
 
         @Option(name: .long, help: ArgumentHelp("Run again after this long, until stopped (e.g. 30s, 5m, 1h).", valueName: "duration"))
         var every: Duration?
@@ -55,48 +65,51 @@ extension Accord {
             }
             let stop = StopSignal.install()
             let store = try stateOptions.open()
-            var failed = false
+            var outcome = RunOutcome.success
             repeat {
                 for path in paths {
                     if stop.requested { break }
-                    failed = await runOne(path, store: store, stop: stop) == false || failed
+                    outcome = max(outcome, await runOne(path, store: store, stop: stop))
                 }
                 guard let every, !stop.requested else { break }
                 await stop.sleep(every)
             } while !stop.requested
             try store.close()
-            if failed, every == nil { throw ExitCode.failure }
+            if outcome != .success, every == nil { throw ExitCode(outcome.rawValue) }
         }
 
-        /// Runs one connection; returns whether it succeeded.
-        func runOne(_ path: String, store: StateStore, stop: StopSignal) async -> Bool {
+        /// Runs one connection.
+        func runOne(_ path: String, store: StateStore, stop: StopSignal) async -> RunOutcome {
             do {
                 let plan = try loadPlan(path, schemas: schemaOptions.schemas)
                 let base = (path as NSString).deletingLastPathComponent
-                let a = try ConnectorFactory.make(plan.apps[0], baseDirectory: base.isEmpty ? "." : base)
-                let b = try ConnectorFactory.make(plan.apps[1], baseDirectory: base.isEmpty ? "." : base)
+                let baseDirectory = base.isEmpty ? FileManager.default.currentDirectoryPath : (base as NSString).standardizingPath
+                let absoluteBase = baseDirectory.hasPrefix("/") ? baseDirectory : FileManager.default.currentDirectoryPath + "/" + baseDirectory
+                let a = try ConnectorFactory.make(plan.app(.a), baseDirectory: absoluteBase)
+                let b = try ConnectorFactory.make(plan.app(.b), baseDirectory: absoluteBase)
                 let progress = ProgressLine()
                 var showProgress: (@Sendable (String) -> Void)?
                 if format == .text { showProgress = { @Sendable line in progress.show(line) } }
-                let options = RunOptions(dryRun: dryRun, reportsChanges: format == .json, progress: showProgress, shouldStop: { stop.requested })
-                let report = try await Runner(plan: plan, a: a, b: b, store: store).run(options)
+                let options = RunOptions(
+                    dryRun: dryRun, acceptHeld: acceptHeld, reportsChanges: format == .json, progress: showProgress, shouldStop: { stop.requested })
+                let report = try await Runner(plan: plan, a: a, b: b, store: store, baseDirectory: absoluteBase).run(options)
                 progress.finish()
                 // Unbuffered: with --every, each run's summary shows as it happens, also in a log file.
                 FileHandle.standardOutput.write(Data((format == .json ? json(report) : RunText.summary(report)).utf8))
-                return true
+                return report.held != nil && !report.dryRun ? .held : .success
             } catch let refusal as RunRefusal {
                 if case .paused = refusal {
                     printError("accord: \(path): skipped: \(refusal)\n")
-                    return true
+                    return .success
                 }
                 printError("accord: \(path): \(every != nil ? "skipped: " : "")\(refusal)\n")
-                return every != nil
+                return every != nil ? .success : .failure
             } catch let failure as PlanLoadFailure {
                 printError(failure.rendered)
-                return false
+                return .failure
             } catch {
                 printError("accord: \(path): run failed: \(error)\n")
-                return false
+                return .failure
             }
         }
     }
@@ -205,26 +218,65 @@ final class ProgressLine: Sendable {
     }
 }
 
+/// How a `run` command ends, in the order of precedence when it runs several connections: the
+/// raw value is the exit code.
+enum RunOutcome: Int32, Comparable {
+    case success = 0
+    /// A run was held by the safety budget: it wrote nothing, and waits for `accord approve`.
+    case held = 3
+    case failure = 1
+
+    private var rank: Int {
+        switch self {
+        case .success: 0
+        case .held: 1
+        case .failure: 2
+        }
+    }
+
+    static func < (lhs: RunOutcome, rhs: RunOutcome) -> Bool { lhs.rank < rhs.rank }
+}
+
 /// Text renderings of run reports.
 enum RunText {
     static func summary(_ report: RunReport) -> String {
         let c = report.counts
-        var out = report.dryRun ? "\(report.connection): dry run, nothing written\n" : ""
-        if report.dryRun {
-            for way in ["a-to-b", "b-to-a"] {
+        var out = ""
+        if report.dryRun { out += "\(report.connection): dry run, nothing written\n" }
+        if let held = report.held {
+            out += report.dryRun
+                ? "\(report.connection): this run would be held by the safety budget:\n"
+                : "\(report.connection): held by the safety budget, nothing written:\n"
+            for reason in held.reasons { out += "  \(reason)\n" }
+            if !held.samples.isEmpty {
+                out += "  for example:\n"
+                for sample in held.samples {
+                    out += "    \(sample.change) in \(sample.app) (\(sample.side.rawValue)): \(sample.email ?? sample.id)\n"
+                }
+            }
+            if !report.dryRun {
+                out += "  review what it would do below; then `accord approve \(report.connection)` (or run with --accept-held) lets the next run through\n"
+            }
+        }
+        if report.dryRun || report.held != nil {
+            for way in Way.allCases {
                 let changes = report.changes.filter { $0.way == way }
                 guard !changes.isEmpty else { continue }
-                out += "  \(way):\n"
+                out += "  \(way.rawValue):\n"
                 for change in changes {
                     let who = change.email ?? change.targetID ?? change.sourceID
                     out += "    \(change.kind.rawValue) \(who)\n"
                     for field in change.fields {
                         out += "      \(field.field): \(describe(field.before)) → \(describe(field.after))\n"
                     }
+                    for segment in change.segments {
+                        let added = segment.added.map { "+'\($0)'" }, removed = segment.removed.map { "-'\($0)'" }
+                        out += "      \(segment.kind): \((added + removed).joined(separator: " "))\n"
+                    }
                 }
             }
         }
-        out += "\(report.connection): \(report.fullScan ? "full scan" : report.unchanged ? "unchanged" : "incremental"), "
+        out += "\(report.connection): \(report.held != nil && !report.dryRun ? "held" : report.fullScan ? "full scan" : report.unchanged ? "unchanged" : "incremental"), "
             + "created \(c.created_a_to_b) a→b / \(c.created_b_to_a) b→a, updated \(c.updated_a_to_b) a→b / \(c.updated_b_to_a) b→a, "
             + "\(c.markers_added) markers, \(c.conflicts_resolved) conflicts, \(c.failed) failed, \(c.excluded) excluded, "
             + "\(c.duplicates) duplicates in \(String(format: "%.2f", report.seconds)) s\n"

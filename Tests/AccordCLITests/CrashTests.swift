@@ -17,11 +17,15 @@ import Testing
     ]
 
     static func prepare(_ scenario: Scenario) async throws -> Sandbox {
+        // The incremental scenario edits most of its 13 contacts at once, which the default
+        // safety budget would hold for review; this test is about crashes, not the budget.
         let sandbox = try Sandbox(rules: """
         rules:
           a-to-b:
             - if: [{field: email, not_empty: true}]
               then: [{add_tag: crm}]
+        safety:
+          max_updates: {percent: 100}
         """, batchSize: 2)
         var rows = ["id,email,first_name,last_name,company,phone,tags"]
         for i in 0..<6 { rows.append("\(i),a\(i)@example.com,A\(i),Only,Alpha,,") }

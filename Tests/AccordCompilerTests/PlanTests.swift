@@ -21,7 +21,7 @@ import Testing
         #expect(unit.diagnostics.isEmpty, "\(unit.diagnostics.map(\.message))")
         let compiled = try #require(plan)
         let golden = packageRoot + "/Tests/AccordCompilerTests/Fixtures/plans/" + name.replacingOccurrences(of: ".yaml", with: ".plan.json")
-        assertGolden(Planner.canonicalJSON(compiled), path: golden)
+        assertGolden(compiled.canonicalJSON(), path: golden)
     }
 
     /// `accord run` loads only the schemas a connection names; the plan is the one a full load gives.
@@ -31,7 +31,7 @@ import Testing
         let selective = Compiler.compile(path: path, schemasDirectory: packageRoot + "/schemas")
         #expect(selective.compiler.schemas.ids.count == Set(selective.unit.syntax?.apps.compactMap(\.app?.value) ?? []).count)
         let full = try #require(repositoryCompiler.compile(path: path).plan)
-        #expect(try Planner.canonicalJSON(#require(selective.plan)) == Planner.canonicalJSON(full))
+        #expect(try #require(selective.plan).canonicalJSON() == full.canonicalJSON())
     }
 
     /// An app no schema file declares makes the compiler load them all, for "did you mean".
@@ -60,18 +60,18 @@ import Testing
         let second = try #require(repositoryCompiler.compile(path: path).plan)
         #expect(first.fingerprint == second.fingerprint)
         #expect(first.fingerprint.hasPrefix("sha256:") && first.fingerprint.count == 71)
-        #expect(Planner.fingerprint(of: first) == first.fingerprint)
+        #expect(first.computedFingerprint == first.fingerprint)
 
         var changed = first
         changed.paused = true
-        #expect(Planner.fingerprint(of: changed) != first.fingerprint)
+        #expect(changed.computedFingerprint != first.fingerprint)
     }
 
     @Test func canonicalJSONRoundTrips() throws {
         let plan = try #require(repositoryCompiler.compile(path: packageRoot + "/connections/hubspot-mailchimp.yaml").plan)
-        let decoded = try JSONDecoder().decode(SyncPlan.self, from: Data(Planner.canonicalJSON(plan).utf8))
+        let decoded = try JSONDecoder().decode(SyncPlan.self, from: Data(plan.canonicalJSON().utf8))
         #expect(decoded == plan)
-        #expect(Planner.canonicalJSON(decoded) == Planner.canonicalJSON(plan))
+        #expect(decoded.canonicalJSON() == plan.canonicalJSON())
     }
 
     @Test func equivalentRuleSpellingsLowerToOnePlan() throws {

@@ -97,7 +97,7 @@ func vcardContact(_ email: String?, first: String = "", last: String = "", org: 
         let b = try #require(h.bRecord(email: "ann@example.com"))
         #expect(a.fields["first_name"] == ["Anna"])     // winner b
         #expect(a.fields["company"] == ["ACME"])        // filled from b
-        #expect(a.fields["email"] == ["ann@example.com"]) // winner b
+        #expect(a.fields["email"] == ["Ann@Example.com"]) // the same address: each app keeps its own spelling
         #expect(b.fields["family_name"] == ["Lee"])     // empty winner never clears: filled from a
         #expect(h.a.records.count == 1 && h.b.records.count == 1)
     }

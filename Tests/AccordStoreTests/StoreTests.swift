@@ -168,19 +168,23 @@ import Testing
     @Test func runsAreRecordedNewestFirst() throws {
         let store = try StateStore()
         let first = try store.startRun("c", fullScan: true, dryRun: false)
-        try store.finishRun(first, connection: "c", status: "ok", counts: ["created_a_to_b": 3], error: nil, fingerprint: "sha256:1")
+        try store.finishRun(
+            first, connection: "c", status: .ok, counts: ["created_a_to_b": 3], error: nil,
+            ran: RanPlan(fingerprint: "sha256:1", json: "{}", baseDirectory: "/conn"))
         let second = try store.startRun("c", fullScan: false, dryRun: false)
-        try store.finishRun(second, connection: "c", status: "failed", counts: [:], error: "boom", fingerprint: nil)
+        try store.finishRun(second, connection: "c", status: .failed, counts: [:], error: "boom")
         let runs = try store.runs("c")
         #expect(runs.map(\.id) == [second, first])
         #expect(runs[1].counts == ["created_a_to_b": 3])
         #expect(try store.load("c").fingerprint == "sha256:1")
+        #expect(try store.ranPlan("c") == RanPlan(fingerprint: "sha256:1", json: "{}", baseDirectory: "/conn"))
+        #expect(runs.map(\.status) == [.failed, .ok])
     }
 
     @Test func intentsSurviveUntilRemoved() throws {
         let store = try StateStore()
-        let id = try #require(try store.recordIntents(batches: [[Intent(way: "a-to-b", sourceID: "1", email: "ann@example.com")]], connection: "c").first)
-        #expect(try store.load("c").intents == [Intent(id: id, way: "a-to-b", sourceID: "1", email: "ann@example.com")])
+        let id = try #require(store.recordIntents(batches: [[Intent(way: .aToB, sourceID: "1", email: "ann@example.com")]], connection: "c").first)
+        #expect(try store.load("c").intents == [Intent(id: id, way: .aToB, sourceID: "1", email: "ann@example.com")])
         var changes = StateChanges()
         changes.removedIntents = [id]
         try store.apply(changes, connection: "c")
@@ -191,7 +195,7 @@ import Testing
     @Test func removingIntentsRemovesExactlyThoseGiven() throws {
         let store = try StateStore()
         let batches = (0..<10).map { batch in
-            (0..<3).map { Intent(way: batch < 5 ? "a-to-b" : "b-to-a", sourceID: "\(batch)-\($0) \"quoted\"", email: $0 == 1 ? nil : "p\($0)@example.com") }
+            (0..<3).map { Intent(way: batch < 5 ? .aToB : .bToA, sourceID: "\(batch)-\($0) \"quoted\"", email: $0 == 1 ? nil : "p\($0)@example.com") }
         }
         let ids = try store.recordIntents(batches: batches, connection: "c")
         #expect(try store.load("c").intents == zip(ids, batches).flatMap { id, batch in batch.map { Intent(id: id, way: $0.way, sourceID: $0.sourceID, email: $0.email) } })
@@ -215,8 +219,8 @@ import Testing
         try StateStore.migrator.migrate(queue)
         let intents = try queue.read { db in try StateStore.load(db, "c").intents }
         #expect(intents == [
-            Intent(id: 1, way: "a-to-b", sourceID: "one.vcf", email: "one@example.com"),
-            Intent(id: 2, way: "b-to-a", sourceID: "two \"2\"", email: nil),
+            Intent(id: 1, way: .aToB, sourceID: "one.vcf", email: "one@example.com"),
+            Intent(id: 2, way: .bToA, sourceID: "two \"2\"", email: nil),
         ])
     }
 }

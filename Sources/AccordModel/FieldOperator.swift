@@ -1,4 +1,3 @@
-import AccordModel
 
 /// The operators of field conditions, and which field types each fits.
 public enum FieldOperator: String, Sendable, Hashable, CaseIterable {
@@ -28,8 +27,8 @@ public enum FieldOperator: String, Sendable, Hashable, CaseIterable {
     }
 
     /// Whether the operand is a list of values.
-    var takesList: Bool { self == .oneOf || self == .notOneOf }
+    public var takesList: Bool { self == .oneOf || self == .notOneOf }
 
     /// Whether the operand is just `true` (`empty: true`).
-    var takesFlag: Bool { self == .empty || self == .notEmpty }
+    public var takesFlag: Bool { self == .empty || self == .notEmpty }
 }

@@ -1,6 +1,6 @@
 import AccordChecker
 import AccordModel
-import Crypto
+import AccordPlan
 import Foundation
 
 /// The plan stage: lowers a checked connection into a ``SyncPlan`` with a deterministic order
@@ -13,8 +13,8 @@ public enum Planner {
             connection: connection.name,
             description: connection.description,
             paused: connection.paused,
-            direction: connection.direction.description,
-            winner: connection.winner?.rawValue,
+            direction: connection.direction,
+            winner: connection.winner,
             options: SyncPlan.Options(
                 avoid_duplicates: connection.avoidDuplicates,
                 match_key: connection.avoidDuplicates ? "email" : nil,
@@ -22,28 +22,10 @@ public enum Planner {
                 sync_unsubscribes: connection.syncUnsubscribes.map(marker)),
             apps: connection.apps.map { app(connection, $0) },
             mappings: connection.mappings.map(mapping),
-            rules: Dictionary(uniqueKeysWithValues: connection.rules.map { way, rules in
-                (way.rawValue, rules.map(rule))
-            }))
-        plan.fingerprint = fingerprint(of: plan)
+            rules: connection.rules.mapValues { $0.map(rule) },
+            safety: connection.safety)
+        plan.fingerprint = plan.computedFingerprint
         return plan
-    }
-
-    /// The canonical JSON text of a plan: sorted keys, two-space indentation, no escaped slashes.
-    public static func canonicalJSON(_ plan: SyncPlan, pretty: Bool = true) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        // The plan is made of strings, integers, booleans and finite doubles only.
-        let data = try! encoder.encode(plan)
-        return String(decoding: data, as: UTF8.self) + (pretty ? "\n" : "")
-    }
-
-    /// SHA-256 of the compact canonical JSON with an empty fingerprint.
-    public static func fingerprint(of plan: SyncPlan) -> String {
-        var unsigned = plan
-        unsigned.fingerprint = ""
-        let digest = SHA256.hash(data: Data(canonicalJSON(unsigned, pretty: false).utf8))
-        return "sha256:" + digest.map { String(format: "%02x", $0) }.joined()
     }
 
     // MARK: - Lowering
@@ -51,7 +33,7 @@ public enum Planner {
     private static func marker(_ option: MarkerOption) -> SyncPlan.MarkerOption {
         SyncPlan.MarkerOption(
             marker: option.marker,
-            ways: option.ways.map { SyncPlan.Way(way: $0.rawValue, marker_kind: option.markerKinds[$0] ?? "tag") })
+            ways: option.ways.map { SyncPlan.MarkedWay(way: $0, marker_kind: option.markerKinds[$0] ?? "tag") })
     }
 
     private static func app(_ connection: CheckedConnection, _ app: ResolvedApp) -> SyncPlan.App {
@@ -67,7 +49,7 @@ public enum Planner {
         }
         let fields = app.schema.fields(for: app.contactType).filter { used.contains($0.name) }.map { field in
             SyncPlan.Field(
-                name: field.name, type: field.type.rawValue, multi_value: field.multiValue, read_only: field.readOnly,
+                name: field.name, type: field.type, multi_value: field.multiValue, read_only: field.readOnly,
                 required: field.required, custom: field.isCustom, options: field.options.isEmpty ? nil : field.options)
         }
         func parameters(_ list: [ResolvedParameter]) -> [String: SyncPlan.Parameter] {
@@ -80,7 +62,7 @@ public enum Planner {
             })
         }
         return SyncPlan.App(
-            side: app.side.rawValue, app: app.schema.id, contact_type: app.contactType,
+            side: app.side, app: app.schema.id, contact_type: app.contactType,
             subset: app.subset.map { SyncPlan.Subset(kind: $0.kind, name: $0.name) },
             auth: parameters(app.auth), settings: parameters(app.settings),
             limits: SyncPlan.Limits(
@@ -103,22 +85,20 @@ public enum Planner {
         case .custom(let index): "custom:\(index + 1)"
         }
         return SyncPlan.Mapping(
-            id: id, a: mapping.a.map(\.name), b: mapping.b.map(\.name), direction: mapping.direction.description,
-            transforms: Dictionary(uniqueKeysWithValues: mapping.transforms.map { way, transforms in
-                (way.rawValue, transforms.map(transform))
-            }))
+            id: id, a: mapping.a.map(\.name), b: mapping.b.map(\.name), direction: mapping.direction,
+            transforms: mapping.transforms.mapValues { $0.map(transform) })
     }
 
     private static func transform(_ transform: Transform) -> SyncPlan.Transform {
         switch transform {
-        case .identity: SyncPlan.Transform(kind: "identity")
-        case .formatAsText(let type): SyncPlan.Transform(kind: "format_as_text", from_type: type.rawValue)
-        case .firstValue: SyncPlan.Transform(kind: "first_value")
-        case .dateToDatetime: SyncPlan.Transform(kind: "date_to_datetime")
-        case .datetimeToDate: SyncPlan.Transform(kind: "datetime_to_date")
-        case .valueMap(let values): SyncPlan.Transform(kind: "value_map", values: values)
-        case .joinName: SyncPlan.Transform(kind: "join_name")
-        case .splitName: SyncPlan.Transform(kind: "split_name")
+        case .identity: SyncPlan.Transform(kind: .identity)
+        case .formatAsText(let type): SyncPlan.Transform(kind: .formatAsText, from_type: type)
+        case .firstValue: SyncPlan.Transform(kind: .firstValue)
+        case .dateToDatetime: SyncPlan.Transform(kind: .dateToDatetime)
+        case .datetimeToDate: SyncPlan.Transform(kind: .datetimeToDate)
+        case .valueMap(let values): SyncPlan.Transform(kind: .valueMap, values: values)
+        case .joinName: SyncPlan.Transform(kind: .joinName)
+        case .splitName: SyncPlan.Transform(kind: .splitName)
         }
     }
 
@@ -156,26 +136,26 @@ public enum Planner {
         case .inSegment(let kind, let name, let negated):
             SyncPlan.PredicateNode(segment: SyncPlan.SegmentTest(kind: kind, name: name, negated: negated))
         case .field(let name, let op, let value):
-            SyncPlan.PredicateNode(field: SyncPlan.FieldTest(name: name, operator: op.rawValue, value: value.map(self.value)))
+            SyncPlan.PredicateNode(field: SyncPlan.FieldTest(name: name, operator: op, value: value.map(self.value)))
         case .existsInOtherApp(let flag): SyncPlan.PredicateNode(existsInOtherApp: flag)
         }
     }
 
     private static func value(_ value: TypedValue) -> SyncPlan.Value {
         switch value {
-        case .text(let s): SyncPlan.Value(type: "text", value: s)
-        case .number(let s): SyncPlan.Value(type: "number", value: s)
-        case .date(let s): SyncPlan.Value(type: "date", value: s)
-        case .datetime(let s): SyncPlan.Value(type: "datetime", value: s)
-        case .boolean(let flag): SyncPlan.Value(type: "boolean", value: String(flag))
-        case .option(let s): SyncPlan.Value(type: "option", value: s)
-        case .options(let list): SyncPlan.Value(type: "list", values: list)
+        case .text(let s): SyncPlan.Value(type: .text, value: s)
+        case .number(let s): SyncPlan.Value(type: .number, value: s)
+        case .date(let s): SyncPlan.Value(type: .date, value: s)
+        case .datetime(let s): SyncPlan.Value(type: .datetime, value: s)
+        case .boolean(let flag): SyncPlan.Value(type: .boolean, value: String(flag))
+        case .option(let s): SyncPlan.Value(type: .option, value: s)
+        case .options(let list): SyncPlan.Value(type: .list, values: list)
         }
     }
 
     private static func action(_ action: ResolvedAction) -> SyncPlan.Action {
         SyncPlan.Action(
-            action: action.name, kind: action.kind.rawValue, segment: action.segment, name: action.segmentName,
+            action: action.name, kind: action.kind, segment: action.segment, name: action.segmentName,
             field: action.field, value: action.value.map(value))
     }
 }
