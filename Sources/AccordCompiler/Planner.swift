@@ -68,7 +68,7 @@ public enum Planner {
             limits: SyncPlan.Limits(
                 batch_size: app.schema.limits.batchSize, concurrency: app.schema.limits.concurrency,
                 requests_per_second: app.schema.limits.requestsPerSecond),
-            fields: fields.sorted { $0.name < $1.name })
+            fields: fields.sorted { $0.name < $1.name }, marker_kind: app.schema.marker?.kind)
     }
 
     private static func fieldNames(_ predicate: RulePredicate) -> [String] {

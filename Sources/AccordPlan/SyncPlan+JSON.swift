@@ -13,11 +13,13 @@ extension SyncPlan {
     }
 
     /// SHA-256 of the compact canonical JSON with an empty fingerprint and without the parts
-    /// that change no value a run writes (the safety budget, the changelog's retention).
+    /// that change no value a run writes (the safety budget, the changelog's retention, the
+    /// apps' marker kinds, which only `accord revert` reads).
     public var computedFingerprint: String {
         var unsigned = self
         unsigned.fingerprint = ""
         unsigned.safety = nil
+        for index in unsigned.apps.indices { unsigned.apps[index].marker_kind = nil }
         let digest = SHA256.hash(data: Data(unsigned.canonicalJSON(pretty: false).utf8))
         return "sha256:" + digest.map { String(format: "%02x", $0) }.joined()
     }

@@ -94,10 +94,13 @@ public struct SyncPlan: Codable, Sendable, Hashable {
         public var limits: Limits
         /// The fields the plan reads or writes, with their types.
         public var fields: [Field]
+        /// The segment kind the app marks contacts with (`tag`, `list`, `group`, ...), if it can:
+        /// what `accord revert` tags the contacts a run created with. Not part of the fingerprint.
+        public var marker_kind: String?
 
         public init(
             side: Side, app: String, contact_type: String, subset: Subset?, auth: [String: Parameter], settings: [String: Parameter],
-            limits: Limits, fields: [Field]
+            limits: Limits, fields: [Field], marker_kind: String? = nil
         ) {
             self.side = side
             self.app = app
@@ -107,6 +110,7 @@ public struct SyncPlan: Codable, Sendable, Hashable {
             self.settings = settings
             self.limits = limits
             self.fields = fields
+            self.marker_kind = marker_kind
         }
 
         /// "'csv' (a)", as messages name an app.

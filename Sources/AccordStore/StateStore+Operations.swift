@@ -355,10 +355,18 @@ extension StateStore {
         }
     }
 
-    /// Counts for `accord health`: links and records per side.
+    /// Counts for `accord health`: pairs in sync (both records live, neither failed nor keeping
+    /// a value back) and live records per side.
     public func counts(_ connection: String) throws -> (links: Int, records: [Side: Int]) {
         try writer.read { db in
-            let links = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM link WHERE connection = ?", arguments: [connection]) ?? 0
+            let links = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM link l
+                JOIN record ra ON ra.connection = l.connection AND ra.side = 'a' AND ra.id = l.a_id AND ra.deleted = 0
+                JOIN record rb ON rb.connection = l.connection AND rb.side = 'b' AND rb.id = l.b_id AND rb.deleted = 0
+                WHERE l.connection = ? AND NOT EXISTS (
+                  SELECT 1 FROM health h WHERE h.connection = l.connection AND h.kind IN ('failed', 'kept_value')
+                    AND ((h.side = 'a' AND h.record_id = l.a_id) OR (h.side = 'b' AND h.record_id = l.b_id)))
+                """, arguments: [connection]) ?? 0
             var records: [Side: Int] = [:]
             for side in Side.allCases {
                 records[side] = try Int.fetchOne(

@@ -13,9 +13,31 @@ public final class StateStore: Sendable {
         ProcessInfo.processInfo.environment["ACCORD_STATE"] ?? ".accord/state.sqlite"
     }
 
+    /// How a command uses the store.
+    public enum Access: Sendable {
+        /// Runs write: a pool of connections (one writer, concurrent readers).
+        case readWrite
+        /// Dry runs and reports only read, and leave the file byte for byte as it was: one plain
+        /// connection (a pool writes a probe table into the schema each time it opens), and no
+        /// file made where there is none (an empty store in memory stands in).
+        case reading
+    }
+
     /// Opens (creating and migrating if needed) the store at `path`. A new file is created
     /// readable by its owner only (0600).
-    public init(path: String) throws {
+    public convenience init(path: String, access: Access = .readWrite) throws {
+        if access == .reading {
+            guard FileManager.default.fileExists(atPath: path) else {
+                try self.init()
+                return
+            }
+            try self.init(opening: path) { try DatabaseQueue(path: path, configuration: $0) }
+        } else {
+            try self.init(creating: path)
+        }
+    }
+
+    private convenience init(creating path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: path) {
@@ -23,17 +45,7 @@ public final class StateStore: Sendable {
                 throw StoreError("cannot create the state file '\(path)'")
             }
         }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        do {
-            writer = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(writer)
-        } catch let error as DatabaseError {
-            throw StoreError("cannot open the state file '\(path)': \(error.message ?? error.description)")
-        }
+        try self.init(opening: path) { try DatabasePool(path: path, configuration: $0) }
         // SQLite creates -wal and -shm files with the database's mode; keep them private too.
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path + suffix)
@@ -48,6 +60,21 @@ public final class StateStore: Sendable {
         // to close folds in and removes the log, and a reader, opened read-only, cannot.
         (writer as? DatabasePool)?.releaseMemory()
         try writer.close()
+    }
+
+    /// Opens a file with `open` and migrates it.
+    private init(opening path: String, _ open: (Configuration) throws -> any DatabaseWriter) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            writer = try open(configuration)
+            try Self.migrator.migrate(writer)
+        } catch let error as DatabaseError {
+            throw StoreError("cannot open the state file '\(path)': \(error.message ?? error.description)")
+        }
     }
 
     /// An in-memory store, for tests and dry runs.

@@ -13,5 +13,8 @@ struct Accord: AsyncParsableCommand {
         plans. Shell completions: accord --generate-completion-script bash|zsh|fish.
         """,
         version: "0.1.0",
-        subcommands: [Validate.self, Compile.self, Run.self, Health.self, Activity.self, Pause.self, Resume.self, Retry.self, Schema.self, Explain.self])
+        subcommands: [
+            Validate.self, Compile.self, Run.self, Health.self, Activity.self, Log.self, Revert.self, Approve.self, Pause.self, Resume.self,
+            Retry.self, Schema.self, Explain.self,
+        ])
 }

@@ -13,7 +13,7 @@ extension Accord {
         @Option(name: .long, help: "How many contacts to list per reason (text output).") var limit = 10
 
         func run() throws {
-            let store = try stateOptions.open()
+            let store = try stateOptions.open(.reading)
             let entries = try store.health(name)
             let counts = try store.counts(name)
             if format == .json {
@@ -53,7 +53,7 @@ extension Accord {
         @Option(name: .long, help: "How many runs.") var limit = 20
 
         func run() throws {
-            let runs = try stateOptions.open().runs(name, limit: limit)
+            let runs = try stateOptions.open(.reading).runs(name, limit: limit)
             if format == .json {
                 print(json(runs), terminator: "")
                 return
@@ -61,9 +61,14 @@ extension Accord {
             let formatter = ISO8601DateFormatter()
             for run in runs {
                 let counts = run.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                print("#\(run.id) \(formatter.string(from: run.startedAt)) \(run.status) \(run.fullScan ? "full" : "incremental") "
-                    + (run.duration.map { String(format: "%.2fs", $0) } ?? "-") + (counts.isEmpty ? " no changes" : " " + counts)
-                    + (run.error.map { " error: \($0)" } ?? ""))
+                let outcome: String
+                switch run.status {
+                case .held: outcome = run.error.map { " held: \($0)" } ?? ""
+                case .reverted: outcome = run.detail.flatMap { try? JSONDecoder().decode([String: Int64].self, from: Data($0.utf8))["reverts"] }.map { " reverts #\($0)" } ?? ""
+                default: outcome = run.error.map { " error: \($0)" } ?? ""
+                }
+                print("#\(run.id) \(formatter.string(from: run.startedAt)) \(run.status.rawValue) \(run.fullScan ? "full" : "incremental") "
+                    + (run.duration.map { String(format: "%.2fs", $0) } ?? "-") + (counts.isEmpty ? " no changes" : " " + counts) + outcome)
             }
         }
     }

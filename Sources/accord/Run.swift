@@ -64,7 +64,7 @@ extension Accord {
                 return handler
             }
             let stop = StopSignal.install()
-            let store = try stateOptions.open()
+            let store = try stateOptions.open(dryRun ? .reading : .readWrite)
             var outcome = RunOutcome.success
             repeat {
                 for path in paths {
@@ -120,9 +120,10 @@ struct StateOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The state database (default: $ACCORD_STATE or .accord/state.sqlite).", valueName: "file"))
     var state: String?
 
-    func open() throws -> StateStore {
+    /// The store, for a command that writes it or (`.reading`) one that leaves it as it is.
+    func open(_ access: StateStore.Access = .readWrite) throws -> StateStore {
         do {
-            return try StateStore(path: state ?? StateStore.defaultPath)
+            return try StateStore(path: state ?? StateStore.defaultPath, access: access)
         } catch {
             throw ValidationError("\(error)")
         }
