@@ -21,11 +21,15 @@ struct Saver {
             let listed = inventory[side]
             for id in listed.values.ids where !state.stored[side].contains(id) {
                 let previous = context.snapshot.records[side]?[id]
-                if state.failedPairs[side].contains(id) {
+                if state.failedPairs[side].contains(id) || plan.outOfScope[side].contains(id) {
+                    // The stored values stay the baseline; the version moves on (the record need
+                    // not be read again until it changes), and an out-of-scope record's rules are
+                    // its new ones (undo actions were applied).
                     if let previous {
                         records.append(RecordSnapshot(
                             id: id, email: previous.email, version: writer.knownVersion(side, id),
-                            fields: PackedFields(listed.baselines[id] ?? [:]), rules: previous.rules))
+                            fields: PackedFields(listed.baselines[id] ?? [:]),
+                            rules: state.failedPairs[side].contains(id) ? previous.rules : writer.matchedRules(id, on: side)))
                     }
                 } else if context.fullScan || listed.changed.contains(id) || previous == nil
                     || previous?.rules != writer.matchedRules(id, on: side) {
@@ -52,7 +56,8 @@ struct Saver {
         let state = writer.state
         return context.snapshot.health.filter { entry in
             let side = entry.side, id = entry.recordID
-            guard entry.kind == .failed || entry.kind == .keptValue, inventory.isLive(side, id) else { return false }
+            let carried = entry.kind == .failed || entry.kind == .keptValue || (entry.kind == .excluded && writer.state.linkage.isLinked(side, id))
+            guard carried, inventory.isLive(side, id) else { return false }
             return !inventory[side].changed.contains(id) && !plan.examined[side].contains(id) && !state.attempted[side].contains(id)
                 && inventory[side].unreadable[id] == nil
         }

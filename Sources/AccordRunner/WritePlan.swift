@@ -11,6 +11,9 @@ struct WritePlan {
     /// Pairs of a record and its counterpart looked at this run, by app: their snapshots are
     /// written again; a pair that is not is left as the state holds it.
     var examined = BySide<Set<String>>(both: [])
+    /// Linked records their way's rules no longer let through: their stored values stay their
+    /// baseline, so what changes meanwhile syncs once they match again.
+    var outOfScope = BySide<Set<String>>(both: [])
     /// Records of pairs merged without a baseline (matched now): the winning app settling their
     /// differences is the first sync itself, not an overwrite the budget counts.
     var firstMatches = BySide<Set<String>>(both: [])

@@ -178,6 +178,16 @@ struct WritePlanner {
                 plan.firstMatches[.b].insert(bID)
             }
             let syncs = BySide(a: syncs(aID, from: .a), b: syncs(bID, from: .b))
+            for side in Side.allCases where context.plan.rules.syncs(Way.from(side)) && !syncs[side] && baseline != nil {
+                // Out of its way's rules: reported, and its changes kept for when it matches again
+                // (its stored values stay the baseline, see `Saver`).
+                plan.outOfScope[side].insert(ids[side])
+                plan.health.append(HealthEntry(
+                    side: side, recordID: ids[side], kind: .excluded,
+                    reason: "it matches no \(Way.from(side).rawValue) rule; its changes sync once it does",
+                    detail: ids[side.other], email: inventory[side].emails[ids[side]]?.first))
+                plan.counts.excluded += 1
+            }
             var outcome = PairMerge.merge(
                 PairMerge.Input(current: current, baseline: baseline, syncs: syncs), mappings: context.plan.mappings,
                 winner: context.plan.plan.winner)
