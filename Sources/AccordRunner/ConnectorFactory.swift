@@ -24,9 +24,14 @@ public enum ConnectorFactory {
         case "csv":
             return CSVConnector(path: try path("path"), idColumn: app.settings["id_column"]?.value ?? "id", batchSize: try batchSize(default: 10_000))
         case "vcard-dir":
-            let directory = try path("path")
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            return VCardDirectoryConnector(directory: directory, batchSize: try batchSize(default: 500))
+            // The path as written and the folder it is resolved against go to the connector, whose
+            // errors about a missing folder name both; nothing is created here (`create`).
+            guard let written = app.settings["path"]?.value else {
+                throw ConnectorError("app '\(app.app)' (\(app.side)) needs the setting 'path'")
+            }
+            return VCardDirectoryConnector(
+                directory: SourcePath(written, relativeTo: baseDirectory), settings: try .init(app.settings.compactMapValues(\.value)),
+                batchSize: try batchSize(default: 500))
         case "carddav":
             let label = "\(app.app) (\(app.side))"
             guard let text = app.settings["url"]?.value, let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {

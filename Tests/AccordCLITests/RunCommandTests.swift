@@ -73,7 +73,7 @@ import Testing
         let health = try sandbox.accord(["health", "sandbox"])
         #expect(health.stdout.contains("sandbox: 2 in sync"))
         #expect(health.stdout.contains("  the contact has no email address (1)\n    a 3\n"))
-        #expect(health.stdout.contains("  it matches no b-to-a rule (1)\n    b cid.vcf <cid@example.com>\n"))
+        #expect(health.stdout.contains("  it matches no b-to-a rule (1)\n    b cid <cid@example.com>\n"))
         let healthJSON = try #require(try JSONSerialization.jsonObject(with: Data(try sandbox.accord(["health", "sandbox", "--format", "json"]).stdout.utf8)) as? [String: Any])
         #expect(healthJSON["in_sync"] as? Int == 2)
 

@@ -33,7 +33,7 @@ struct LocalApp: CustomTestStringConvertible, Sendable {
             let kept = text.split(separator: "\r\n").filter { !$0.hasPrefix(id + ",") }
             try (kept.joined(separator: "\r\n") + "\r\n").write(toFile: csv.path, atomically: true, encoding: .utf8)
         } else {
-            try FileManager.default.removeItem(atPath: directory + "/" + id)
+            try FileManager.default.removeItem(atPath: directory + "/" + id + ".vcf")  // a card accord made is named after its UID
         }
     }
 }
