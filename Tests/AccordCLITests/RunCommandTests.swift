@@ -104,7 +104,8 @@ import Testing
         defer { sandbox.remove() }
         #expect(try sandbox.accord(["run"]).status == 0)
         let synced = try String(contentsOfFile: sandbox.csv, encoding: .utf8)
-        try sandbox.writeCSV(synced + "4,\"dan@example.com,Dan\n")
+        // accord keeps the file's layout: the sample has no final line end.
+        try sandbox.writeCSV(synced + (synced.hasSuffix("\n") ? "" : "\n") + "4,\"dan@example.com,Dan\n")
         let failed = try sandbox.accord(["run"])
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("cannot list app 'csv' (a)"))

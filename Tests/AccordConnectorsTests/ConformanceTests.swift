@@ -31,7 +31,9 @@ struct ConnectorCase: CustomTestStringConvertible, Sendable {
         ConnectorCase(
             name: "csv",
             make: { directory in
+                // A missing file is an error, not an empty app: the test starts from a header.
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try "id,email,first_name,last_name,tags\r\n".write(toFile: directory + "/contacts.csv", atomically: true, encoding: .utf8)
                 return CSVConnector(path: directory + "/contacts.csv")
             },
             deleteOutside: { connector, _, id in
