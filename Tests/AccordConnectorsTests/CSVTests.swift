@@ -94,6 +94,19 @@ import Testing
         #expect(columns.fields.first { $0.value == 1 }?.key == field)
     }
 
+    /// The fields and labels the connector matches headers against are the csv schema's.
+    @Test func theSchemaFieldsAreTheSchemasOwn() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let schema = try String(contentsOf: root.appendingPathComponent("schemas/csv.yaml"), encoding: .utf8)
+        let fields = schema.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard line.hasPrefix("  - {name: "), line.contains("type: ") else { return nil }
+            let parts = line.dropFirst(11).split(separator: ",", maxSplits: 2)
+            guard parts.count == 3, parts[1].hasPrefix(" label: ") else { return nil }
+            return (String(parts[0]), String(parts[1].dropFirst(8)))
+        }
+        #expect(fields.map(\.0) == CSVConnector.schemaFields.map(\.name) && fields.map(\.1) == CSVConnector.schemaFields.map(\.label))
+    }
+
     /// A field whose column is there under another spelling gets no second column; a field with
     /// no column gets one at the end when it has a value to write, and not when it is empty.
     @Test func accordAppendsAColumnOnlyForAFieldThatMustBeWrittenAndHasNone() async throws {
