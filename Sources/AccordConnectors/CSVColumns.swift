@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which column of a CSV file holds each field, the row ids and the tags.
 ///
 /// The rule, in order: the connection's column map (field → header text) names a field's column
@@ -95,14 +97,20 @@ struct CSVRowIdentity: Sendable, Hashable {
     /// The identity of every row (`nil` for a blank line).
     static func identify(_ table: CSVTable, columns: CSVColumns) -> [CSVRowIdentity?] {
         var identities = [CSVRowIdentity?](repeating: nil, count: table.rows.count)
-        var linesOfID: [String: [Int]] = [:]
+        // Each id's first row, and every row of the (rare) ids on several: an array per id cost
+        // an allocation per row.
+        var rowOfID: [String: Int] = [:]
+        var repeated: [String: [Int]] = [:]
         // 1. Ids in the id column, of well-formed and malformed rows alike.
         for (index, row) in table.rows.enumerated() where !row.isBlank {
             if let column = columns.id, column < row.values.count {
-                let id = row.values[column].trimmingCharacters(in: .whitespaces)
+                let id = row.values[column].trimmedOfSpaces
                 if !id.isEmpty {
                     identities[index] = CSVRowIdentity(id: id, source: .column)
-                    linesOfID[id, default: []].append(index)
+                    if let first = rowOfID.updateValue(index, forKey: id) {
+                        rowOfID[id] = first
+                        repeated[id, default: [first]].append(index)
+                    }
                 }
             }
             if !row.isWellFormed {
@@ -111,21 +119,21 @@ struct CSVRowIdentity: Sendable, Hashable {
                     ?? CSVRowIdentity(id: "hash:" + contentHash(row.values, excluding: nil), source: .content, problem: problem)
             }
         }
-        for (id, indices) in linesOfID where indices.count > 1 {
+        for (id, indices) in repeated {
             let lines = indices.map { String(table.rows[$0].line) }.joined(separator: ", ")
             for index in indices {
                 identities[index] = CSVRowIdentity(id: id, source: .column, problem: "has the id '\(id)', as do the rows on lines \(lines): an id must be unique in the file")
             }
         }
-        // 2. Emails, where unique.
-        var rowsOfEmail: [String: [Int]] = [:]
+        // 2. Emails, where unique: each email's row, or -1 when several have it.
         if let column = columns.fields["email"] {
+            var rowOfEmail: [String: Int] = [:]
             for (index, row) in table.rows.enumerated() where identities[index] == nil && row.isWellFormed {
-                let email = row.values[column].trimmingCharacters(in: .whitespaces).lowercased()
-                if !email.isEmpty { rowsOfEmail[email, default: []].append(index) }
+                let email = row.values[column].trimmedOfSpaces.lowercased()
+                if !email.isEmpty, rowOfEmail.updateValue(index, forKey: email) != nil { rowOfEmail[email] = -1 }
             }
-            for (email, indices) in rowsOfEmail where indices.count == 1 && linesOfID["email:" + email] == nil {
-                identities[indices[0]] = CSVRowIdentity(id: "email:" + email, source: .email)
+            for (email, index) in rowOfEmail where index >= 0 && rowOfID["email:" + email] == nil {
+                identities[index] = CSVRowIdentity(id: "email:" + email, source: .email)
             }
         }
         // 3. The rest, by their values.
@@ -155,5 +163,15 @@ struct CSVRowIdentity: Sendable, Hashable {
         }
         let digits = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+extension String {
+    /// Without spaces and tabs at either end; without Foundation when there are none (a listing
+    /// trims a cell or two of every row, and Foundation's trimming was a fifth of listing a file).
+    var trimmedOfSpaces: String {
+        func isSpace(_ byte: UInt8?) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard isSpace(utf8.first) || isSpace(utf8.last) else { return self }
+        return trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
     }
 }

@@ -20,7 +20,7 @@ import Foundation
 /// `WriteResult`).
 ///
 /// A missing file, a file that is not text in its encoding, that cannot be parsed, or that is
-/// larger than the limit (`max_file_mb`, default 256 MB), is an error: never an app without
+/// larger than the limit (`max_file_mb`, default 128 MB), is an error: never an app without
 /// contacts. A row with another number of cells than the header, or with an id another row has,
 /// is an `UnreadableRecord`.
 public struct CSVConnector: ContactConnector {
@@ -48,9 +48,9 @@ public struct CSVConnector: ContactConnector {
         /// The size above which the file is refused (`max_file_mb`).
         public var maxFileSize = Self.defaultMaxFileSize
 
-        /// 256 MB: about a million contacts. The file is read whole, and a listing holds every
-        /// row's values besides, so a file much larger would hold gigabytes.
-        public static let defaultMaxFileSize = 256 << 20
+        /// 128 MB: about a million contacts. The file is read whole, and a listing holds every
+        /// row's values and record besides: a file of 126 MB (a million rows) took 1.5 GB to list.
+        public static let defaultMaxFileSize = 128 << 20
 
         public init() {}
 

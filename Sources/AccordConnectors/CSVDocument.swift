@@ -1,8 +1,14 @@
+import AccordModel
+
 /// A `csv` app's file read for accord: its table, its encoding, which column holds each field,
 /// and each row's identity; and the changes accord makes to it, written back in its encoding.
 struct CSVDocument {
     var table: CSVTable
-    var columns: CSVColumns
+    var columns: CSVColumns {
+        didSet { packing = Self.packingOrder(columns) }
+    }
+    /// The fields of a record in name order, and the column of each (`nil` for the id).
+    private var packing: (names: [String], columns: [Int?])
     var identities: [CSVRowIdentity?]
     let encoding: TextEncoding
     let byteOrderMark: Bool
@@ -17,23 +23,41 @@ struct CSVDocument {
         byteOrderMark = decoded.byteOrderMark
         self.schema = schema
         columns = CSVColumns(header: table.header.values, schema: schema)
+        packing = Self.packingOrder(columns)
         identities = CSVRowIdentity.identify(table, columns: columns)
     }
 
-    /// The record of a row that has an identity and no problem.
+    /// The record of a row that has an identity and no problem. Its fields are packed straight
+    /// from the cells, in name order, without a dictionary: a listing makes one per row.
     func record(at index: Int) -> ContactRecord {
         let row = table.rows[index]
         let id = identities[index]!.id
-        var fields: [String: [String]] = ["id": [id]]
-        for (field, column) in columns.reading where column < row.values.count && !row.values[column].isEmpty {
-            fields[field] = [row.values[column]]
+        var values = [[String]](repeating: [], count: packing.names.count)
+        for (slot, column) in packing.columns.enumerated() {
+            if let column {
+                if column < row.values.count, !row.values[column].isEmpty { values[slot] = [row.values[column]] }
+            } else {
+                values[slot] = [id]
+            }
         }
         var segments: [String: Set<String>] = [:]
-        if let column = columns.tags, column < row.values.count {
-            let tags = Set(row.values[column].split(separator: Character(Self.tagSeparator)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        if let column = columns.tags, column < row.values.count, !row.values[column].isEmpty {
+            var tags = Set<String>()
+            for tag in row.values[column].split(separator: Character(Self.tagSeparator)) {
+                let name = String(tag).trimmedOfSpaces
+                if !name.isEmpty { tags.insert(name) }
+            }
             if !tags.isEmpty { segments["tag"] = tags }
         }
-        return ContactRecord(id: id, version: CSVRowIdentity.contentHash(row.values, excluding: columns.id), fields: fields, segments: segments)
+        return ContactRecord(
+            id: id, version: CSVRowIdentity.contentHash(row.values, excluding: columns.id),
+            packedFields: PackedFields(names: packing.names, values: values), segments: segments)
+    }
+
+    /// The fields a record holds, in name order, with their columns (`nil` for the id).
+    private static func packingOrder(_ columns: CSVColumns) -> (names: [String], columns: [Int?]) {
+        let order = ([("id", nil)] + columns.reading.map { ($0.field, Optional($0.column)) }).sorted { $0.0 < $1.0 }
+        return (order.map(\.0), order.map(\.1))
     }
 
     /// The row of each id among `ids` (rows with a problem are not found).

@@ -55,7 +55,8 @@ public enum TextEncoding: String, Sendable, Hashable, CaseIterable {
                     throw DecodingFailure(line: UTF8Validation.line(of: zero, in: buffer), problem: "it holds NUL bytes (UTF-16 without a byte order mark?)")
                 }
             }
-            return Decoded(text: Array(body), encoding: encoding, byteOrderMark: byteOrderMark)
+            // Without a byte order mark, the text is the file's bytes themselves, not a copy.
+            return Decoded(text: byteOrderMark ? Array(body) : bytes, encoding: encoding, byteOrderMark: byteOrderMark)
         case .utf16LE, .utf16BE:
             return Decoded(text: try utf16ToUTF8(body, bigEndian: encoding == .utf16BE), encoding: encoding, byteOrderMark: byteOrderMark)
         case .latin1, .windows1252:

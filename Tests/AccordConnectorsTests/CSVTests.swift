@@ -257,7 +257,7 @@ import Testing
         let start = Date()
         let error = await #expect(throws: ConnectorError.self) { try await connector.list(since: .full) }
         #expect(Date().timeIntervalSince(start) < 1)
-        #expect(error?.description.contains("is 2 GB, over the limit of 256 MB (setting max_file_mb)") == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("is 2 GB, over the limit of 128 MB (setting max_file_mb)") == true, "\(error?.description ?? "")")
         await #expect(throws: ConnectorError.self) { try await connector.update([ContactUpdate(id: "1", fields: ["email": ["b@example.com"]])]) }
         let small = CSVConnector(path: SourcePath(connector.path), settings: try .init(["max_file_mb": "1"]))
         let smaller = await #expect(throws: ConnectorError.self) { try await small.list(since: .full) }
