@@ -208,13 +208,13 @@ public struct CSVConnector: ContactConnector {
         return Listing(changed: changed, deleted: deleted, unreadable: unreadable, cursor: FileVersion.of(file.info))
     }
 
-    /// On the connection's first run with `create: true`: a new file with a header row (also in
-    /// place of an empty file), read back; `nil` otherwise.
+    /// On the connection's first run with `create: true`: a new file with a header row, read
+    /// back; `nil` otherwise.
     private func createdOnFirstRun(_ state: ListingState) throws -> (CSVFile, CSVDocument)? {
         guard settings.create, state.isFirstRun else { return nil }
         let fields = [settings.idColumn] + settings.newFileFields.map { settings.columns[$0] ?? $0 } + [settings.columns["tags"] ?? tagsColumn]
         let delimiter = settings.delimiter.map(String.init) ?? ","
-        let text = fields.map { $0.contains(where: { $0 == "\"" || String($0) == delimiter || $0 == " " }) ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+        let text = fields.map { $0.contains(where: { $0 == "\"" || String($0) == delimiter }) ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
             .joined(separator: delimiter) + "\r\n"
         do {
             try AtomicFile.create(try (settings.encoding ?? .utf8).encode(Array(text.utf8), byteOrderMark: false), at: path)
