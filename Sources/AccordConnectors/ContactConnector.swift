@@ -148,12 +148,20 @@ public struct Listing: Sendable {
     public var deleted: [String]
     public var unreadable: [UnreadableRecord]
     public var cursor: String?
+    /// Known records the app now goes by another id (the identity a connector gives records
+    /// changed: a card once known by its file name, now by its UID): old id → new id. The engine
+    /// moves the state's links, snapshots and health to the new ids; it is neither a deletion
+    /// nor a new contact.
+    public var reidentified: [String: String]
 
-    public init(changed: [ContactRecord], deleted: [String], unreadable: [UnreadableRecord] = [], cursor: String?) {
+    public init(
+        changed: [ContactRecord], deleted: [String], unreadable: [UnreadableRecord] = [], cursor: String?, reidentified: [String: String] = [:]
+    ) {
         self.changed = changed
         self.deleted = deleted
         self.unreadable = unreadable
         self.cursor = cursor
+        self.reidentified = reidentified
     }
 }
 
@@ -189,8 +197,9 @@ public protocol ContactConnector: Sendable {
     /// Updates records, one result per input, in order.
     func update(_ updates: [ContactUpdate]) async throws -> [WriteResult]
 
-    /// Whether the app's cursor is the `ListingDigest` of every record's id and version. The
-    /// engine then stores, after each run, the digest of the versions the state remembers.
+    /// Whether the app's cursor is the `ListingDigest` of every record's version (versions are
+    /// unique per record). The engine then stores, after each run, the digest of the versions
+    /// the state remembers.
     var cursorIsVersionDigest: Bool { get }
 
     /// Whether a listing from `cursor` (the one the state holds) would find nothing new, changed

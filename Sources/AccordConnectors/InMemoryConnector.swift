@@ -84,9 +84,11 @@ public final class InMemoryConnector: ContactConnector {
     /// A created record's id is its correlation id.
     public func recordID(forCorrelation correlationID: String) -> String? { correlationID }
 
+    /// The digest of every record's version; a version (`r` and a revision counted over the
+    /// whole app) is never another record's.
     private static func digest(_ records: [String: ContactRecord]) -> ListingDigest {
         var digest = ListingDigest()
-        for (id, record) in records { digest.insert(id: id, version: record.version ?? "") }
+        for record in records.values { digest.insert(version: record.version ?? "") }
         return digest
     }
 

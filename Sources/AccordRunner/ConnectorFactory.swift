@@ -4,15 +4,11 @@ import Foundation
 
 /// Builds the connector of each app of a plan from its settings.
 public enum ConnectorFactory {
-    /// - Parameter baseDirectory: relative paths in settings are resolved against it (the
-    ///   connection file's directory).
-    public static func make(_ app: SyncPlan.App, baseDirectory: String) throws -> any ContactConnector {
-        func path(_ name: String) throws -> String {
-            guard let value = app.settings[name]?.value else {
-                throw ConnectorError("app \(app.label) needs the setting '\(name)'")
-            }
-            return value.hasPrefix("/") ? value : (baseDirectory as NSString).appendingPathComponent(value)
-        }
+    /// - Parameters:
+    ///   - baseDirectory: relative paths in settings are resolved against it (the connection
+    ///     file's directory).
+    ///   - columns: for a `csv` app, field name → header text of the column that holds it.
+    public static func make(_ app: SyncPlan.App, baseDirectory: String, columns: [String: String] = [:]) throws -> any ContactConnector {
         func batchSize(default value: Int) throws -> Int {
             guard let text = app.settings["batch_size"]?.value else { return value }
             guard let size = Int(text), size > 0 else {
@@ -21,12 +17,20 @@ public enum ConnectorFactory {
             return size
         }
         switch app.app {
-        case "csv":
-            return CSVConnector(path: try path("path"), idColumn: app.settings["id_column"]?.value ?? "id", batchSize: try batchSize(default: 10_000))
-        case "vcard-dir":
-            let directory = try path("path")
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            return VCardDirectoryConnector(directory: directory, batchSize: try batchSize(default: 500))
+        case "csv", "vcard-dir":
+            // The path as written and the folder it is resolved against go to the connector, whose
+            // errors about a missing file or folder name both; nothing is created here (`create`).
+            guard let written = app.settings["path"]?.value else {
+                throw ConnectorError("app \(app.label) needs the setting 'path'")
+            }
+            let source = SourcePath(written, relativeTo: baseDirectory)
+            let settings = app.settings.compactMapValues(\.value)
+            if app.app == "vcard-dir" {
+                return VCardDirectoryConnector(directory: source, settings: try .init(settings), batchSize: try batchSize(default: 500))
+            }
+            let csv = try CSVConnector.Settings(
+                settings, columns: columns, customFields: app.fields.filter(\.custom).map(\.name), fields: app.fields.map(\.name))
+            return CSVConnector(path: source, settings: csv, batchSize: try batchSize(default: 10_000))
         case "carddav":
             let label = "\(app.app) (\(app.side.rawValue))"
             guard let text = app.settings["url"]?.value, let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {

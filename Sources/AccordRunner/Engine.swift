@@ -28,7 +28,14 @@ struct Engine {
     /// Runs the phases; `approved` lets the run go over its safety budget.
     func execute(approved: Bool) async throws -> Result {
         context.report(context.fullScan ? "scanning both apps (full scan)" : "listing changes")
-        var inventory = try await Inventory.take(context)
+        let listings = try await Inventory.list(context)
+        // Records an app now goes by other ids are renamed in what the state holds first.
+        let renamed = BySide(a: listings[.a]?.reidentified ?? [:], b: listings[.b]?.reidentified ?? [:])
+        return try await Engine(context: context.reidentifying(renamed)).execute(listings, renamed: renamed, approved: approved)
+    }
+
+    private func execute(_ listings: consuming [Side: Listing], renamed: BySide<[String: String]>, approved: Bool) async throws -> Result {
+        var inventory = try await Inventory.take(listings, context: context)
         context.report("listed \(inventory[.a].emails.count) records in a, \(inventory[.b].emails.count) in b")
         let linkage = Linkage.link(inventory, context: context)
         try loadTouchedRecords(&inventory, linkage: linkage)
@@ -52,6 +59,7 @@ struct Engine {
             return Result(counts: writer.state.counts, changes: writer.state.changes, held: verdict.isHeld ? verdict : nil)
         }
         try forgetVersionDigests()
+        for side in Side.allCases { try context.store.reidentify(context.connection, side: side, renamed[side]) }
         if !linkage.newLinks.isEmpty || !context.snapshot.intents.isEmpty {
             var early = StateChanges()
             early.links = Array(linkage.newLinks)

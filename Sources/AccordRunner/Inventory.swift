@@ -16,17 +16,21 @@ struct Inventory {
         _modify { yield &sides[side] }
     }
 
-    /// Lists both apps at once (listing is mostly waiting on the file system or the network)
-    /// and takes each listing in as it ends.
-    static func take(_ context: RunContext) async throws -> Inventory {
-        var inventory = Inventory(sides: BySide(both: SideInventory()))
-        // A task group hands each listing over as it ends: an `async let` would keep its copy of
-        // the listed records to the end of its scope, next to the values `absorb` takes from them.
+    /// Lists both apps at once (listing is mostly waiting on the file system or the network).
+    /// A task group hands each listing over as it ends: an `async let` would keep its copy of the
+    /// listed records to the end of its scope, next to the values `absorb` takes from them.
+    static func list(_ context: RunContext) async throws -> [Side: Listing] {
         var listings: [Side: Listing] = [:]
         try await withThrowingTaskGroup(of: (Side, Listing).self) { group in
             for side in Side.allCases { group.addTask { (side, try await context.listing(side)) } }
             for try await (side, listing) in group { listings[side] = listing }
         }
+        return listings
+    }
+
+    /// Takes in both listings (`list`).
+    static func take(_ listings: consuming [Side: Listing], context: RunContext) async throws -> Inventory {
+        var inventory = Inventory(sides: BySide(both: SideInventory()))
         for side in Side.allCases {
             try await inventory[side].absorb(listings.removeValue(forKey: side)!, side: side, context: context)
         }

@@ -23,6 +23,13 @@ struct RunContext: Sendable {
 
     func app(_ side: Side) -> SyncPlan.App { plan.app(side) }
 
+    /// The same run, with records renamed in the state's snapshot (`Listing.reidentified`).
+    func reidentifying(_ renamed: BySide<[String: String]>) -> RunContext {
+        guard !renamed.a.isEmpty || !renamed.b.isEmpty else { return self }
+        let snapshot = snapshot.reidentifying(renamed.a, on: .a).reidentifying(renamed.b, on: .b)
+        return RunContext(plan: plan, connectors: connectors, store: store, snapshot: snapshot, fullScan: fullScan, options: options, runID: runID)
+    }
+
     /// The same run, writing nothing and reporting every change: what a held run shows.
     func dryRun() -> RunContext {
         var options = options

@@ -74,7 +74,7 @@ struct Saver {
             for side in Side.allCases where context.connectors[side].cursorIsVersionDigest {
                 group.addTask { [store = context.store, connection = context.connection] in
                     var digest = ListingDigest()
-                    try store.forEachVersion(connection, side: side) { digest.insert(id: $0, version: $1) }
+                    try store.forEachVersion(connection, side: side) { digest.insert(version: $1) }
                     return (side, digest.cursor)
                 }
             }

@@ -271,3 +271,32 @@ public struct ChangelogEntry: Codable, Sendable, Hashable {
         }
     }
 }
+
+extension ConnectionSnapshot {
+    /// The snapshot with one side's records renamed (old id → new id): their stored records,
+    /// links, health entries and journaled creates (`StateStore.reidentify` does the same to
+    /// the file).
+    public func reidentifying(_ renamed: [String: String], on side: Side) -> ConnectionSnapshot {
+        guard !renamed.isEmpty else { return self }
+        var snapshot = self
+        func id(_ old: String) -> String { renamed[old] ?? old }
+        if var records = snapshot.records[side] {
+            for (old, new) in renamed {
+                if let record = records.removeValue(forKey: old) { records[new] = record }
+            }
+            snapshot.records[side] = records
+        }
+        snapshot.links = links.map { side == .a ? RecordLink(a: id($0.a), b: $0.b) : RecordLink(a: $0.a, b: id($0.b)) }
+        snapshot.health = health.map { entry in
+            var entry = entry
+            if entry.side == side { entry.recordID = id(entry.recordID) }
+            return entry
+        }
+        snapshot.intents = intents.map { intent in
+            var intent = intent
+            if intent.way.source == side { intent.sourceID = id(intent.sourceID) }
+            return intent
+        }
+        return snapshot
+    }
+}

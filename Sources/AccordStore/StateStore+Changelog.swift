@@ -182,3 +182,25 @@ enum ChangelogCodec {
         }
     }
 }
+
+extension StateStore {
+    /// Renames records of one side (old id → new id) in one transaction: their stored record,
+    /// links and health entries. An app whose records changed ids (see `Listing.reidentified`)
+    /// keeps its links and baselines.
+    public func reidentify(_ connection: String, side: Side, _ renamed: [String: String]) throws {
+        guard !renamed.isEmpty else { return }
+        let linkColumn = side == .a ? "a_id" : "b_id"
+        try writer.write { db in
+            for (old, new) in renamed.sorted(by: { $0.key < $1.key }) {
+                try db.execute(
+                    sql: "UPDATE OR REPLACE record SET id = ? WHERE connection = ? AND side = ? AND id = ?",
+                    arguments: [new, connection, side.rawValue, old])
+                try db.execute(
+                    sql: "UPDATE OR REPLACE link SET \(linkColumn) = ? WHERE connection = ? AND \(linkColumn) = ?", arguments: [new, connection, old])
+                try db.execute(
+                    sql: "UPDATE OR REPLACE health SET record_id = ? WHERE connection = ? AND side = ? AND record_id = ?",
+                    arguments: [new, connection, side.rawValue, old])
+            }
+        }
+    }
+}

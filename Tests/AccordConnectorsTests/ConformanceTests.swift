@@ -25,12 +25,15 @@ struct ConnectorCase: CustomTestStringConvertible, Sendable {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 return VCardDirectoryConnector(directory: directory)
             },
-            deleteOutside: { _, directory, id in try FileManager.default.removeItem(atPath: directory + "/" + id) },
+            // A card accord created is named after its UID, the record's id.
+            deleteOutside: { _, directory, id in try FileManager.default.removeItem(atPath: directory + "/" + id + ".vcf") },
             hasVersionDigest: true),
         ConnectorCase(
             name: "csv",
             make: { directory in
+                // A missing file is an error, not an empty app: the test starts from a header.
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try "id,email,first_name,last_name,tags\r\n".write(toFile: directory + "/contacts.csv", atomically: true, encoding: .utf8)
                 return CSVConnector(path: directory + "/contacts.csv")
             },
             deleteOutside: { connector, _, id in
@@ -163,7 +166,7 @@ func temporaryDirectory() -> String {
         #expect(connector.cursorIsVersionDigest)
         func digest() async throws -> String {
             var digest = ListingDigest()
-            for record in try await connector.list(since: .full).changed { digest.insert(id: record.id, version: try #require(record.version)) }
+            for record in try await connector.list(since: .full).changed { digest.insert(version: try #require(record.version)) }
             return digest.cursor
         }
         _ = try await connector.create([NewContact(fields: fields(kind, email: "ann@example.com", first: "Ann"))])

@@ -23,7 +23,12 @@ struct LocalApp: CustomTestStringConvertible, Sendable {
 
     func connector(_ directory: String) throws -> any ContactConnector {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return app == "csv" ? CSVConnector(path: directory + "/contacts.csv") : VCardDirectoryConnector(directory: directory)
+        guard app == "csv" else { return VCardDirectoryConnector(directory: directory) }
+        // A missing file is an error, not an app without contacts: the test starts from a header.
+        if !FileManager.default.fileExists(atPath: directory + "/contacts.csv") {
+            try "id,email,tags\r\n".write(toFile: directory + "/contacts.csv", atomically: true, encoding: .utf8)
+        }
+        return CSVConnector(path: directory + "/contacts.csv")
     }
 
     /// Deletes a record as a user of the app would.
@@ -33,7 +38,7 @@ struct LocalApp: CustomTestStringConvertible, Sendable {
             let kept = text.split(separator: "\r\n").filter { !$0.hasPrefix(id + ",") }
             try (kept.joined(separator: "\r\n") + "\r\n").write(toFile: csv.path, atomically: true, encoding: .utf8)
         } else {
-            try FileManager.default.removeItem(atPath: directory + "/" + id)
+            try FileManager.default.removeItem(atPath: directory + "/" + id + ".vcf")  // a card accord made is named after its UID
         }
     }
 }
