@@ -8,11 +8,14 @@ import Synchronization
 public struct VCardDirectoryConnector: ContactConnector {
     public let directory: String
     public let batchSize: Int
+    /// How cards map to fields, custom fields included.
+    public let vcard: VCardFields
     private let catalogs = CatalogHandOver()
 
-    public init(directory: String, batchSize: Int = 500) {
+    public init(directory: String, batchSize: Int = 500, fields: VCardFields = VCardFields()) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         self.batchSize = batchSize
+        self.vcard = fields
     }
 
     public func list(since state: ListingState) async throws -> Listing {
@@ -103,7 +106,7 @@ public struct VCardDirectoryConnector: ContactConnector {
         do {
             record = try FileVersion.withContents(path: path) { bytes, version in
                 do {
-                    return try VCardFields.record(VCard.parse(bytes: bytes), id: name, version: version)
+                    return try vcard.record(VCard.parse(bytes: bytes), id: name, version: version)
                 } catch {
                     throw ConnectorError("'\(path)': \(error)")
                 }
@@ -118,7 +121,7 @@ public struct VCardDirectoryConnector: ContactConnector {
     public func create(_ contacts: [NewContact]) async throws -> [WriteResult] {
         try await concurrentMap(contacts) { contact in
             let uid = contact.correlationID
-            let new = VCardFields.newContact(
+            let new = vcard.newContact(
                 uid: uid, id: uid + ".vcf", fields: contact.packedFields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             var record = new.record
             record.version = try AtomicFile.create(new.card.serializedBytes(), at: directory + "/" + record.id)
@@ -131,7 +134,7 @@ public struct VCardDirectoryConnector: ContactConnector {
     private func write(_ card: VCard, name: String) throws -> ContactRecord {
         let version = try AtomicFile.write(card.serializedBytes(), to: directory + "/" + name)
         Failpoint.hit("vcard-file-written")
-        return VCardFields.record(card, id: name, version: version, packed: false)
+        return vcard.record(card, id: name, version: version, packed: false)
     }
 
     public func update(_ updates: [ContactUpdate]) async throws -> [WriteResult] {
@@ -150,10 +153,10 @@ public struct VCardDirectoryConnector: ContactConnector {
             // Edited since accord listed it: a field this update sets is left for the next run to
             // merge; an edit of other fields is kept, and the record comes back without a version.
             let editedSince = update.wasEdited(now: version)
-            if editedSince, let field = update.conflictingField(in: VCardFields.fields(of: card)) {
+            if editedSince, let field = update.conflictingField(in: vcard.fields(of: card)) {
                 return .failed(reason: "'\(field)' was edited in '\(update.id)' during the run; the next run merges it")
             }
-            VCardFields.apply(
+            vcard.apply(
                 update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
                 remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
             var written = try write(card, name: update.id)

@@ -1,4 +1,5 @@
 import AccordConnectors
+import AccordModel
 import AccordPlan
 import Foundation
 
@@ -26,7 +27,7 @@ public enum ConnectorFactory {
         case "vcard-dir":
             let directory = try path("path")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            return VCardDirectoryConnector(directory: directory, batchSize: try batchSize(default: 500))
+            return VCardDirectoryConnector(directory: directory, batchSize: try batchSize(default: 500), fields: vcardFields(app))
         case "carddav":
             let label = "\(app.app) (\(app.side))"
             guard let text = app.settings["url"]?.value, let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -38,10 +39,18 @@ public enum ConnectorFactory {
             configuration.concurrency = app.limits.concurrency
             configuration.requestsPerSecond = app.limits.requests_per_second
             let client = HTTPClient(app: label, auth: .basic(user: user, password: password), configuration: configuration)
-            return CardDAVConnector(url: url, addressBook: app.subset?.name, client: client, batchSize: try batchSize(default: app.limits.batch_size))
+            return CardDAVConnector(
+                url: url, addressBook: app.subset?.name, client: client, batchSize: try batchSize(default: app.limits.batch_size), fields: vcardFields(app))
         default:
             throw ConnectorError("accord cannot run app '\(app.app)' yet: its connector is not built (validate and compile work)")
         }
+    }
+
+    /// The vCard mapping of an app, with the custom fields the plan declares for it.
+    private static func vcardFields(_ app: SyncPlan.App) -> VCardFields {
+        VCardFields(customFields: app.fields.filter(\.custom).map {
+            VCardFields.CustomField(name: $0.name, type: FieldType(rawValue: $0.type) ?? .text, multiValue: $0.multi_value)
+        })
     }
 
     /// An auth parameter's value, read from where the plan says (a literal, a variable or a file;
