@@ -46,11 +46,13 @@ public enum ConnectorFactory {
         }
     }
 
-    /// The vCard mapping of an app, with the custom fields the plan declares for it.
+    /// The vCard mapping of an app: the custom fields the plan declares, and records holding
+    /// only the fields the plan uses.
     private static func vcardFields(_ app: SyncPlan.App) -> VCardFields {
-        VCardFields(customFields: app.fields.filter(\.custom).map {
+        let custom = app.fields.filter(\.custom).map {
             VCardFields.CustomField(name: $0.name, type: FieldType(rawValue: $0.type) ?? .text, multiValue: $0.multi_value)
-        })
+        }
+        return VCardFields(customFields: custom, reading: Set(app.fields.map(\.name)))
     }
 
     /// An auth parameter's value, read from where the plan says (a literal, a variable or a file;

@@ -105,7 +105,8 @@ struct VCardReferenceCardsTests {
     static func leakOutsideTitle(_ original: [UInt8], _ edited: [UInt8]) -> String? {
         func withoutTitle(_ bytes: [UInt8]) -> [UInt8]? {
             guard let card = try? bytes.withUnsafeBufferPointer({ try VCard.parse(bytes: $0) }), let layout = card.layout else { return nil }
-            return Array(layout.head) + card.properties.filter { $0.name != "TITLE" }.flatMap { Array($0.source ?? []) } + Array(layout.tail)
+            return Array(layout.source[layout.head]) + card.properties.filter { $0.name != "TITLE" }.flatMap { Array(layout.unchangedBytes(of: $0) ?? []) }
+                + Array(layout.source[layout.tail])
         }
         guard let before = withoutTitle(original), let after = withoutTitle(edited) else { return "the edited card does not parse" }
         return before == after ? nil : firstDifference(before, after)

@@ -80,7 +80,7 @@ enum TelURI {
                 index = next
             }
         }
-        return String(validating: bytes, as: UTF8.self) ?? String(text)
+        return bytes.withUnsafeBufferPointer(TextCharset.validUTF8) ?? String(text)
     }
 }
 

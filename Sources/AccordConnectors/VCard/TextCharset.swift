@@ -40,7 +40,7 @@ enum TextCharset: Sendable, Equatable {
     func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         switch self {
         case .utf8:
-            return String(validating: bytes, as: UTF8.self)
+            return Self.validUTF8(bytes)
         case .windows1252:
             var scalars = String.UnicodeScalarView()
             for byte in bytes { scalars.append(Self.windows1252Scalar(byte)) }
@@ -72,6 +72,30 @@ enum TextCharset: Sendable, Equatable {
             guard String(bytes: data, encoding: encoding) == text else { return nil }
             return Array(data)
         }
+    }
+
+    /// `bytes` as a string when they are valid UTF-8, else nil. Every part of every card a
+    /// listing reads goes through here: ASCII (most of them) is told apart eight bytes at a time
+    /// and made a string directly; other text is decoded (which repairs) and kept only when the
+    /// decoding is the very bytes (`String(validating:)` took twenty times as long on Linux).
+    static func validUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return isASCII(bytes) || text.utf8.elementsEqual(bytes) ? text : nil
+    }
+
+    /// Whether every byte is ASCII, looked at eight at a time.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        while index + 8 <= bytes.count {
+            if UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
     }
 
     /// windows-1252's characters for 0x80...0x9F; the five bytes it leaves undefined stand for the

@@ -123,6 +123,7 @@ extension VCard {
             // soft line break. Most cards have no folded line, so a line is kept as a range of
             // `bytes` until a continuation makes it a buffer of its own.
             var lines: [ContentLine] = []
+            lines.reserveCapacity(bytes.count / 24 + 4)  // a card's lines are seldom shorter: growing the array cost a tenth of parsing
             var start = bodyStart
             var softLineBreak = false
             func take(_ end: Int) {
@@ -162,13 +163,20 @@ extension VCard {
             guard let end = lines.lastIndex(where: { $0.spells("END:VCARD", in: bytes) }), end > 0 else {
                 throw ConnectorError("not a vCard: END:VCARD is missing")
             }
+            let owner = Layout.owner(of: source)
             var properties: [Property] = []
             properties.reserveCapacity(end - 1)
             for index in 1..<end {
                 let line = lines[index]
-                let property = try line.withBytes(in: bytes) { content in
-                    try Property(bytes: content, source: source[line.start..<lines[index + 1].start], decodingCharsets: encoding == .utf8) {
-                        "line \(physicalLineNumber(of: line.start, in: bytes, from: bodyStart))"
+                let origin = Property.Origin(range: line.start..<lines[index + 1].start, owner: owner)
+                func location() -> String { "line \(physicalLineNumber(of: line.start, in: bytes, from: bodyStart))" }
+                let property: Property?
+                switch line.bytes {
+                case .range(let range):
+                    property = try Property(bytes: UnsafeBufferPointer(rebasing: bytes[range]), origin: origin, decodingCharsets: encoding == .utf8, location: location)
+                case .joined(let joined):
+                    property = try joined.withUnsafeBufferPointer {
+                        try Property(bytes: $0, origin: origin, decodingCharsets: encoding == .utf8, location: location)
                     }
                 }
                 guard let property else {
@@ -177,8 +185,8 @@ extension VCard {
                 properties.append(property)
             }
             let layout = Layout(
-                encoding: encoding, lineEnd: lineEnd ?? .crlf, head: source[..<(end > 1 ? lines[1].start : lines[end].start)],
-                tail: source[lines[end].start...])
+                source: source, encoding: encoding, lineEnd: lineEnd ?? .crlf, head: 0..<(end > 1 ? lines[1].start : lines[end].start),
+                tail: lines[end].start..<bytes.count)
             return VCard(properties: properties, layout: layout)
         }
     }
@@ -214,11 +222,14 @@ extension VCard.Property {
     /// `decodingCharsets`, from the charset its `CHARSET` parameter names (a UTF-16 file's
     /// values are text already, whatever a parameter says).
     /// - Parameter location: where the line is, for an error.
-    init?(bytes line: UnsafeBufferPointer<UInt8>, source: ArraySlice<UInt8>?, decodingCharsets: Bool, location: () -> String) throws {
+    init?(bytes line: UnsafeBufferPointer<UInt8>, origin: Origin?, decodingCharsets: Bool, location: () -> String) throws {
         guard let colon = Self.colon(in: line) else { return nil }
+        // Most lines are ASCII: told once for the whole line, its parts need no check of their own.
+        let ascii = TextCharset.isASCII(line)
         func text(_ range: Range<Int>, _ part: @autoclosure () -> String) throws -> String {
             let bytes = UnsafeBufferPointer(rebasing: line[range])
-            guard let text = String(validating: bytes, as: UTF8.self) else { throw Self.invalidUTF8(bytes, in: part(), location: location()) }
+            if ascii { return String(decoding: bytes, as: UTF8.self) }
+            guard let text = TextCharset.validUTF8(bytes) else { throw Self.invalidUTF8(bytes, in: part(), location: location()) }
             return text
         }
         let nameEnd = line[..<colon].firstIndex(of: UInt8(ascii: ";")) ?? colon
@@ -243,7 +254,7 @@ extension VCard.Property {
         } else {
             value = try Self.decode(UnsafeBufferPointer(rebasing: line[(colon + 1)...]), transfer, decodingCharsets: decodingCharsets, name: name, location: location)
         }
-        self.init(group: group, name: name, spelling: lowerCase ? spelled : nil, parameters: parameters, value: value, source: source)
+        self.init(group: group, name: name, parameters: parameters, value: value, origin: origin)
     }
 
     /// A value decoded from quoted-printable and its charset.

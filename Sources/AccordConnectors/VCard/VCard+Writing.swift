@@ -11,20 +11,20 @@ extension VCard {
     public func serializedBytes() -> [UInt8] {
         guard let layout else { return newCardBytes() }
         var out: [UInt8] = []
-        out.reserveCapacity(layout.head.count + layout.tail.count + properties.count * 48)
-        out += layout.head
+        out.reserveCapacity(layout.source.count + 64)
+        out += layout.source[layout.head]
         var style: Property.WritingStyle?
         for property in properties {
-            if let source = property.source {
-                out += source
+            if let bytes = layout.unchangedBytes(of: property) {
+                out += bytes
             } else {
                 if style == nil {
                     style = Property.WritingStyle(lineEnd: layout.lineEnd.bytes, version21: version == "2.1", charsets: layout.encoding == .utf8)
                 }
-                property.appendEncoded(to: &out, style!)
+                property.appendEncoded(to: &out, style!, spelledName: layout.spelledName(of: property))
             }
         }
-        out += layout.tail
+        out += layout.source[layout.tail]
         guard case .utf16(let bigEndian, let byteOrderMark) = layout.encoding else { return out }
         var utf16: [UInt8] = []
         utf16.reserveCapacity(out.count * 2 + 2)
@@ -110,7 +110,7 @@ extension VCard.Property {
     /// UTF-8), quoted-printable when it was (or, in a 2.1 card, when the value is not ASCII or
     /// holds a line break, which only quoted-printable can carry there), else folded at 75
     /// octets between characters. Its name keeps the case it was read in.
-    func appendEncoded(to out: inout [UInt8], _ style: WritingStyle) {
+    func appendEncoded(to out: inout [UInt8], _ style: WritingStyle, spelledName: String?) {
         var parameters = self.parameters
         let transfer = self.transfer
         var quotedPrintable = transfer.quotedPrintable
@@ -137,7 +137,7 @@ extension VCard.Property {
             head += group.utf8
             head.append(UInt8(ascii: "."))
         }
-        head += (spelling ?? name).utf8
+        head += (spelledName ?? name).utf8
         if !parameters.isEmpty {
             head.append(UInt8(ascii: ";"))
             head += parameters.utf8

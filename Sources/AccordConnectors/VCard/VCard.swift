@@ -15,48 +15,47 @@ public struct VCard: Sendable, Hashable {
     /// One content line: `group.NAME;PARAMS:value`.
     public struct Property: Sendable, Hashable {
         /// The group (`item1` of `item1.TEL`), as written.
-        public var group: String? { didSet { source = nil } }
+        public var group: String? { didSet { isChanged = true } }
         /// Upper-cased property name.
-        public var name: String {
-            didSet {
-                source = nil
-                spelling = nil
-            }
-        }
+        public var name: String { didSet { origin = nil } }
         /// Parameters as written, without the leading `;` (e.g. `TYPE=work;PREF=1`, 2.1's `WORK;PREF`).
-        public var parameters: String { didSet { source = nil } }
+        public var parameters: String { didSet { isChanged = true } }
         /// The value, still escaped as vCard text escapes it (`\,`, `\;`, `\n`), but decoded from
         /// its transfer encoding and charset: a 2.1 quoted-printable value in ISO-8859-1 is held as
         /// the text it stands for. A base64 value (a photo) is held as written, without folding.
-        public var value: String { didSet { source = nil } }
-        /// The name as written when that is not upper case (`Tel` of `item1.Tel`), written back so.
-        var spelling: String?
-        /// The bytes the property was read from: its content line with its folding, soft line
-        /// breaks and line end, and any blank lines after it; nil once a part of it is set.
-        var source: ArraySlice<UInt8>?
+        public var value: String { didSet { isChanged = true } }
+        /// Where the property was read from in its card's source (`Layout.source`): its content
+        /// line with its folding, soft line breaks and line end, and any blank lines after it.
+        /// A range and not the bytes: a listing parses every card, and a slice per property (a
+        /// reference to count) cost a tenth of it.
+        var origin: Origin?
+        /// Whether a part was set since the property was read: it is encoded anew, its name
+        /// spelled as in its origin.
+        var isChanged = false
+
+        /// The bytes a property was read from, in the source of the card identified by `owner`.
+        struct Origin: Sendable {
+            var range: Range<Int>
+            var owner: UInt
+        }
 
         public init(group: String? = nil, name: String, parameters: String = "", value: String) {
             self.group = group
             // Names are nearly always upper-case ASCII already; upper-casing allocates.
             let upper = name.utf8.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) })
             self.name = upper ? name : name.uppercased()
-            self.spelling = upper ? nil : name
             self.parameters = parameters
             self.value = value
         }
 
-        /// A property read from a card, with the bytes it was read from.
-        init(group: String?, name: String, spelling: String?, parameters: String, value: String, source: ArraySlice<UInt8>?) {
+        /// A property read from a card.
+        init(group: String?, name: String, parameters: String, value: String, origin: Origin?) {
             self.group = group
             self.name = name
-            self.spelling = spelling
             self.parameters = parameters
             self.value = value
-            self.source = source
+            self.origin = origin
         }
-
-        /// Whether the property is still as it was read (and is written back byte for byte).
-        var isUnchanged: Bool { source != nil }
 
         public static func == (lhs: Property, rhs: Property) -> Bool {
             lhs.name == rhs.name && lhs.value == rhs.value && lhs.parameters == rhs.parameters && lhs.group == rhs.group
@@ -93,14 +92,53 @@ public struct VCard: Sendable, Hashable {
 
     /// How a parsed card's file was written, so that writing it keeps that form.
     struct Layout: Sendable {
+        /// The file's bytes (a UTF-16 file's transcoded to UTF-8), which properties' origins
+        /// range over.
+        var source: [UInt8]
+        /// Tells this card's source from another's: a property moved in from another card is
+        /// written anew.
+        var owner: UInt
         /// The file's encoding; a UTF-16 file is parsed and written through its UTF-8 transcoding.
         var encoding: FileEncoding
         /// The line end of the file's first line, used for the lines accord writes.
         var lineEnd: LineEnd
         /// The bytes before the first property: a byte order mark, `BEGIN:VCARD`, blank lines.
-        var head: ArraySlice<UInt8>
+        var head: Range<Int>
         /// `END:VCARD` and what follows it.
-        var tail: ArraySlice<UInt8>
+        var tail: Range<Int>
+
+        init(source: [UInt8], encoding: FileEncoding, lineEnd: LineEnd, head: Range<Int>, tail: Range<Int>) {
+            self.source = source
+            owner = Self.owner(of: source)
+            self.encoding = encoding
+            self.lineEnd = lineEnd
+            self.head = head
+            self.tail = tail
+        }
+
+        /// The address of `source`'s storage: unique while the card holds it, which it never changes.
+        static func owner(of source: [UInt8]) -> UInt {
+            source.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        }
+
+        /// The bytes `property` was read from in this card, nil when it changed since or was not
+        /// read from this card.
+        func unchangedBytes(of property: Property) -> ArraySlice<UInt8>? {
+            guard !property.isChanged, let origin = property.origin, origin.owner == owner else { return nil }
+            return source[origin.range]
+        }
+
+        /// The property's name as its origin spells it (`Tel` of `item1.Tel`), nil when that is
+        /// not this card's or the name changed since.
+        func spelledName(of property: Property) -> String? {
+            guard let origin = property.origin, origin.owner == owner else { return nil }
+            let line = source[origin.range]
+            var end = line.startIndex
+            while end < line.endIndex, ![UInt8(ascii: ":"), UInt8(ascii: ";"), 0x0D, 0x0A].contains(line[end]) { end += 1 }
+            let start = line[..<end].firstIndex(of: UInt8(ascii: ".")).map { $0 + 1 } ?? line.startIndex
+            let spelled = String(decoding: line[start..<end], as: UTF8.self)
+            return spelled.uppercased() == property.name ? spelled : nil
+        }
     }
 
     /// A card file's encoding.
@@ -214,6 +252,38 @@ public struct VCard: Sendable, Hashable {
             }
         }
         return out
+    }
+
+    /// The components of a structured value (N, ADR, ORG): split on unescaped `;` and each
+    /// unescaped, in one pass over the bytes (a listing splits three values of every card; only
+    /// a component holding a backslash is unescaped as text).
+    public static func unescapedComponents(_ value: String) -> [String] {
+        value.withUTF8Bytes { bytes in
+            var parts: [String] = []
+            parts.reserveCapacity(8)
+            var start = 0
+            var escaped = false
+            var holdsEscape = false
+            func take(_ end: Int) {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                parts.append(holdsEscape ? unescape(text) : text)
+                start = end + 1
+                holdsEscape = false
+            }
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    holdsEscape = true
+                } else if byte == UInt8(ascii: ";") {
+                    take(index)
+                }
+            }
+            take(bytes.count)
+            return parts
+        }
     }
 
     /// Splits a raw value on unescaped `separator` (`;` for N/ADR/ORG components, `,` for lists).

@@ -22,13 +22,14 @@ extension VCardFields {
         var structured: [(name: String, position: Int, parts: [String])] = []
         var formattedName: [String]?  // written after the parts of N, as `apply` writes it
         func write(_ field: String, _ values: [String]) {
-            guard field != "uid", let (slot, target) = slots[field] else { return }
+            guard field != "uid", let target = table[field] else { return }
+            let slot = slots[field]?.slot
             switch target {
             case .property(let name, let multi, let kind):
                 for value in (multi ? values : Array(values.prefix(1))) where !value.isEmpty {
                     let property = VCard.Property(name: name, value: Self.written(value, kind, for: nil, version21: false))
                     let readBack = Self.read(property, kind)
-                    if !readBack.isEmpty { read[slot].append(readBack) }
+                    if let slot, !readBack.isEmpty { read[slot].append(readBack) }
                     if name == "ADR", !structured.contains(where: { $0.name == "ADR" }) {
                         structured.append(("ADR", properties.count, VCard.split(property.value, on: ";")))
                     }
@@ -79,20 +80,28 @@ extension VCardFields {
             let part = { (index: Int) in index < parts.parts.count ? VCard.unescape(parts.parts[index]) : "" }
             return PersonName(prefix: part(3), given: part(1), additional: part(2), family: part(0), suffix: part(4))
         } ?? PersonName()
-        let formattedSlot = slots["formatted_name"]!.slot
-        if read[formattedSlot].isEmpty {
-            let derived = name.isEmpty ? read[slots["email"]!.slot].first ?? "" : name.formatted
+        // FN as written: the field's value, else the name parts joined, else the first email.
+        let writtenName = properties.first { $0.name == "FN" }.map { Self.read($0, .text) } ?? ""
+        var fullName = writtenName
+        if writtenName.isEmpty {
+            let firstEmail = properties.first { $0.name == "EMAIL" }.map { Self.read($0, .email) } ?? ""
+            let derived = name.isEmpty ? firstEmail : name.formatted
             Self.setFormattedName(derived, in: &properties)
-            let readBack = VCard.unescape(VCard.escape(derived))
-            read[formattedSlot] = readBack.isEmpty ? [] : [readBack]
+            fullName = VCard.unescape(VCard.escape(derived))
+            if let slot = slots["formatted_name"]?.slot { read[slot] = fullName.isEmpty ? [] : [fullName] }
+        }
+        func readName(_ name: PersonName) {
+            for (field, part) in zip(Self.nameFields, name.parts) where !part.isEmpty {
+                if let slot = slots[field]?.slot { read[slot] = [part] }
+            }
         }
         if !structured.contains(where: { $0.name == "N" }) {
-            let split = PersonName(splitting: read[formattedSlot].first ?? "")
+            let split = PersonName(splitting: fullName)
             properties.append(VCard.Property(name: "N", value: Self.nValue(split, version21: false)))
-            for (field, part) in zip(Self.nameFields, split.parts) where !part.isEmpty { read[slots[field]!.slot] = [part] }
-        } else if name.isEmpty, let full = read[formattedSlot].first {
+            readName(split)
+        } else if name.isEmpty {
             // N without parts: they are read from FN.
-            for (field, part) in zip(Self.nameFields, PersonName(splitting: full).parts) where !part.isEmpty { read[slots[field]!.slot] = [part] }
+            readName(PersonName(splitting: fullName))
         }
         let record = ContactRecord(
             id: id, version: nil, packedFields: PackedFields(names: fieldNames, values: read),

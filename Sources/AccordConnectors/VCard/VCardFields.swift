@@ -90,20 +90,27 @@ public struct VCardFields: Sendable {
 
     /// Field name → target: the schema's, and the custom fields'.
     let table: [String: Target]
-    /// The table's fields in name order: a record's fields are gathered in slots of this order.
+    /// The fields a record holds, in name order: a record's fields are gathered in slots of this
+    /// order.
     let fieldNames: [String]
-    /// Each field's slot (into `fieldNames`) and target.
+    /// Each field a record holds: its slot (into `fieldNames`) and target.
     let slots: [String: (slot: Int, target: Target)]
-    /// Each mapped property's name with the slots (into `fieldNames`) and targets it feeds.
+    /// Each property a record reads with the slots (into `fieldNames`) and targets it feeds.
     /// Searched in order: comparing a name with a dozen short strings costs less than hashing it.
     let propertyTargets: [(name: String, targets: [(slot: Int, target: Target)])]
-    /// The slots of `nameFields` and of `formatted_name`, for reading names from FN.
-    private let nameSlots: [Int]
-    private let formattedNameSlot: Int
+    /// The properties any field reads (and CATEGORIES): such a property is never a label of
+    /// another's group.
+    private let mappedProperties: Set<String>
+    /// The slots of `nameFields` and of `formatted_name`, for reading names from FN; nil when a
+    /// record holds no name.
+    private let nameSlots: (parts: [Int], formatted: Int)?
 
     /// The schema's fields and `customFields`. A custom field named like a schema field is left
     /// out (the checker refuses one).
-    public init(customFields: [CustomField] = []) {
+    /// - Parameter reading: the fields a record holds (the ones a plan uses), nil for all: a
+    ///   listing reads every card, and each field read costs (the parts of N and FN come
+    ///   together, as names are read from FN). Writing knows every field either way.
+    public init(customFields: [CustomField] = [], reading: Set<String>? = nil) {
         var table = Self.standardTable
         for field in customFields where table[field.name] == nil {
             let kind: Kind = switch field.type {
@@ -115,7 +122,9 @@ public struct VCardFields: Sendable {
             table[field.name] = .property(field.name.uppercased(), multi: field.multiValue, kind: kind)
         }
         self.table = table
-        let fieldNames = table.keys.sorted()
+        var read = reading.map { $0.intersection(table.keys) } ?? Set(table.keys)
+        if !read.isDisjoint(with: Self.nameFields) { read.formUnion(Self.nameFields + ["formatted_name"]) }
+        let fieldNames = read.sorted()
         self.fieldNames = fieldNames
         slots = Dictionary(uniqueKeysWithValues: fieldNames.enumerated().map { ($1, ($0, table[$1]!)) })
         var propertyTargets: [(name: String, targets: [(slot: Int, target: Target)])] = []
@@ -128,13 +137,16 @@ public struct VCardFields: Sendable {
             }
         }
         self.propertyTargets = propertyTargets
-        nameSlots = Self.nameFields.map { fieldNames.firstIndex(of: $0)! }
-        formattedNameSlot = fieldNames.firstIndex(of: "formatted_name")!
+        mappedProperties = Set(table.values.map(\.propertyName) + ["CATEGORIES"])
+        if let formatted = fieldNames.firstIndex(of: "formatted_name"), read.isSuperset(of: Self.nameFields) {
+            nameSlots = (Self.nameFields.map { fieldNames.firstIndex(of: $0)! }, formatted)
+        } else {
+            nameSlots = nil
+        }
     }
 
-    /// Whether a field reads property `name` (upper case): such a property is never a label of
-    /// another's group.
-    func isMapped(_ name: String) -> Bool { name == "CATEGORIES" || propertyTargets.contains { $0.name == name } }
+    /// Whether a field reads property `name` (upper case).
+    func isMapped(_ name: String) -> Bool { mappedProperties.contains(name) }
 
     // MARK: - Reading
 
@@ -150,17 +162,19 @@ public struct VCardFields: Sendable {
         // Multi-value slots whose values say how preferred they are, with each value's preference.
         var preferences: [(slot: Int, preferences: [Int])] = []
         let entries = propertyTargets.count
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * entries) { chosen in
+        // Properties are looked at in place: copying each (four strings) cost a tenth of reading.
+        card.properties.withUnsafeBufferPointer { properties in withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * entries) { chosen in
             // By entry (into `propertyTargets`): the preference of the occurrence the single-value
             // fields read, then of the one the components read; Int.max while there is none.
             chosen.initialize(repeating: .max)
-            for property in card.properties {
-                if property.name == "CATEGORIES" {
-                    Self.addTags(of: property, to: &tags)
+            for index in properties.indices {
+                let property = UnsafePointer(properties.baseAddress! + index)
+                if property.pointee.name == "CATEGORIES" {
+                    Self.addTags(listedIn: property.pointee.value, to: &tags)
                     continue
                 }
-                guard let entry = propertyTargets.firstIndex(where: { $0.name == property.name }) else { continue }
-                let preference = property.preference
+                guard let entry = propertyTargets.firstIndex(where: { $0.name == property.pointee.name }) else { continue }
+                let preference = VCardParameters.preference(of: property.pointee.parameters)
                 let takesSingle = preference < chosen[entry]
                 let takesComponents = preference < chosen[entries + entry]
                 var tookSingle = false
@@ -169,7 +183,7 @@ public struct VCardFields: Sendable {
                     switch target {
                     case .property(_, let multi, let kind):
                         guard multi || takesSingle else { continue }
-                        let value = Self.read(property, kind)
+                        let value = Self.read(property.pointee.value, parameters: property.pointee.parameters, kind)
                         guard !value.isEmpty else { continue }
                         if !multi {
                             slots[slot] = [value]
@@ -189,22 +203,22 @@ public struct VCardFields: Sendable {
                         }
                     case .component(_, let index, _):
                         guard takesComponents else { continue }
-                        if parts == nil { parts = VCard.split(property.value, on: ";") }
-                        let value = index < parts!.count ? VCard.unescape(parts![index]) : ""
+                        if parts == nil { parts = VCard.unescapedComponents(property.pointee.value) }
+                        let value = index < parts!.count ? parts![index] : ""
                         slots[slot] = value.isEmpty ? [] : [value]
                     }
                 }
                 if tookSingle { chosen[entry] = preference }
                 if parts != nil { chosen[entries + entry] = preference }
             }
-        }
+        } }
         for (slot, order) in preferences where slots[slot].count > 1 {
             slots[slot] = zip(slots[slot], order).enumerated()
                 .sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }.map(\.element.0)
         }
-        if nameSlots.allSatisfy({ slots[$0].isEmpty }), let full = slots[formattedNameSlot].first {
+        if let nameSlots, nameSlots.parts.allSatisfy({ slots[$0].isEmpty }), let full = slots[nameSlots.formatted].first {
             let name = PersonName(splitting: full)
-            for (slot, part) in zip(nameSlots, name.parts) where !part.isEmpty { slots[slot] = [part] }
+            for (slot, part) in zip(nameSlots.parts, name.parts) where !part.isEmpty { slots[slot] = [part] }
         }
         let fields: PackedFields
         if packed {
@@ -225,13 +239,21 @@ public struct VCardFields: Sendable {
 
     /// A property's value as a field of `kind` reads it.
     static func read(_ property: VCard.Property, _ kind: Kind) -> String {
+        read(property.value, parameters: property.parameters, kind)
+    }
+
+    /// A value with `parameters` as a field of `kind` reads it (by parts: `record` reads the
+    /// properties in place, and copying one cost more than reading it).
+    static func read(_ value: String, parameters: String, _ kind: Kind) -> String {
         switch kind {
-        case .text: return VCard.unescape(property.value)
-        case .structured: return property.value
-        case .email, .other: return VCard.unescapeNonText(property.value)
+        case .text: return VCard.unescape(value)
+        case .structured: return value
+        case .email, .other: return VCard.unescapeNonText(value)
         case .phone:
-            let value = VCard.unescapeNonText(property.value)
-            guard value.utf8.count > 4, value.prefix(4).lowercased() == "tel:", property.isURIValue else { return value }
+            let value = VCard.unescapeNonText(value)
+            guard value.utf8.count > 4, value.prefix(4).lowercased() == "tel:",
+                  !parameters.isEmpty, parameters.withUTF8Bytes(VCardParameters.isURIValue)
+            else { return value }
             return TelURI.phone(fromURI: value)
         }
     }
@@ -289,7 +311,12 @@ public struct VCardFields: Sendable {
 
     /// Adds the tags a CATEGORIES property lists.
     static func addTags(of property: VCard.Property, to tags: inout Set<String>) {
-        for tag in VCard.split(property.value, on: ",") {
+        addTags(listedIn: property.value, to: &tags)
+    }
+
+    /// Adds the tags a CATEGORIES value lists.
+    static func addTags(listedIn value: String, to tags: inout Set<String>) {
+        for tag in VCard.split(value, on: ",") {
             let name = trimmed(VCard.unescape(tag))
             if !name.isEmpty { tags.insert(name) }
         }

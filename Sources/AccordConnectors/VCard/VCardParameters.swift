@@ -74,6 +74,18 @@ enum VCardParameters {
     /// The transfer encoding and charset that `parameters` declare.
     static func transfer(in parameters: UnsafeBufferPointer<UInt8>) -> Transfer {
         var transfer = Transfer()
+        // Every parameter the answer depends on starts with C, E, Q or B: most parameter lists
+        // (`TYPE=work`) have none, and are not read further.
+        var mayDeclare = false
+        var atStart = true
+        for byte in parameters {
+            if atStart, [UInt8(ascii: "C"), UInt8(ascii: "E"), UInt8(ascii: "Q"), UInt8(ascii: "B")].contains(uppercased(byte)) {
+                mayDeclare = true
+                break
+            }
+            atStart = byte == UInt8(ascii: ";")
+        }
+        guard mayDeclare else { return transfer }
         forEach(in: parameters) { name, value in
             if let name {
                 if equalsIgnoringCase(name, "ENCODING") {
@@ -118,6 +130,11 @@ enum VCardParameters {
         return preference
     }
 
+    /// The preference that `parameters` (as written) say.
+    static func preference(of parameters: String) -> Int {
+        parameters.isEmpty ? notPreferred : parameters.withUTF8Bytes(preference(in:))
+    }
+
     /// The preference of a property that says nothing about it.
     static let notPreferred = 101
 
@@ -154,9 +171,7 @@ enum VCardParameters {
 
 extension VCard.Property {
     /// How much the property is preferred among its kind (`VCardParameters.preference`).
-    var preference: Int {
-        parameters.isEmpty ? VCardParameters.notPreferred : parameters.withUTF8Bytes(VCardParameters.preference(in:))
-    }
+    var preference: Int { VCardParameters.preference(of: parameters) }
 
     /// How the property's value is encoded for transfer.
     var transfer: VCardParameters.Transfer {
