@@ -99,6 +99,14 @@ import Testing
         (["given_name": [""], "family_name": ["Last"], "org": ["One", "Two"]], []),
         (["formatted_name": ["a\r\nb", "second"], "note": ["x\r\ny\rz"], "email": ["a@example.com\r\n"]], [" padded ", "", "a,b;c\\"]),
         (["given_name": ["G; \\n"], "url": ["http://x/a,b"], "rev": ["1"], "bday": ["2000-01-01"], "adr": [";;1 Main St\nSuite 2;Town;;1000;USA"]], [" "]),
+        // A formatted name alone gives N its parts; with some parts, N holds those only.
+        (["formatted_name": ["Ludwig van Beethoven"], "email": ["lvb@example.com"]], []),
+        (["formatted_name": ["Ann Smith"], "given_name": ["Ann"]], []),
+        (["formatted_name": ["Dr. Marie Curie"], "honorific_prefix": ["Dr."], "family_name": ["Curie"], "adr_locality": ["Paris"]], []),
+        // Parts of the first address change what `adr` gives it; an empty part that reads the same adds nothing.
+        (["adr": [";;1 Main St;Town;;1000;USA", ";;2 Side St;;;;"], "adr_street": ["9 New St"], "adr_pobox": ["PO 7"]], []),
+        (["adr": ["Main St"], "adr_country": [""], "adr_region": ["CA"]], []),
+        (["url": ["file:\\\\server\\share\\"], "bday": ["a\\:b"], "email": ["ANN@Example.com", "ann@example.com"]], []),
     ]
 
     /// `newCard` builds directly what applying the fields to an empty card builds.

@@ -42,6 +42,7 @@ enum TelURI {
             case " ", "\t", "/", "\u{A0}":
                 afterBlank = true
             default:
+                if afterBlank, let last = out.unicodeScalars.last, last != ":", !visualSeparators.contains(last) { out += "-" }
                 afterBlank = false
                 for byte in String(scalar).utf8 { out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true) }
             }

@@ -4,34 +4,37 @@ import Foundation
 /// strictly: bytes that are not text in it make no text at all (nil), never U+FFFD or a
 /// silently dropped character.
 ///
-/// Known: UTF-8; windows-1252, also for the labels ISO-8859-1, Latin-1 and US-ASCII (as browsers
-/// read them, WHATWG Encoding: files labelled Latin-1 hold windows-1252 more often than C1
-/// controls); Shift_JIS (with its Windows extensions, CP932); ISO-2022-JP; ISO-8859-2 and
+/// Known: UTF-8; windows-1252, also for reading the labels ISO-8859-1, Latin-1 and US-ASCII (as
+/// browsers read them, WHATWG Encoding: files labelled Latin-1 hold windows-1252 more often than
+/// C1 controls; text is written in them only where it is Latin-1 proper); Shift_JIS (with its Windows extensions, CP932); ISO-2022-JP; ISO-8859-2 and
 /// windows-1250, 1251, 1253 and 1254; Mac Roman. The last three groups go through Foundation,
 /// which on Linux drops some bytes it cannot map without saying so: a single-byte decoding is
 /// therefore checked by encoding it back.
 enum TextCharset: Sendable, Equatable {
     case utf8
     case windows1252
-    /// A Foundation encoding; `singleByte` when a decoding can be checked by encoding it back.
-    case foundation(String.Encoding, singleByte: Bool)
+    /// ISO-8859-1 (and US-ASCII): read as windows-1252, but written only where the text is
+    /// Latin-1 without C1 controls, so a strict Latin-1 reader reads what was meant.
+    case latin1
+    /// A Foundation encoding.
+    case foundation(String.Encoding)
 
     /// The charset a `CHARSET` parameter names (any case), nil when accord does not know it.
     init?(named name: String) {
         switch name.uppercased() {
         case "UTF-8", "UTF8": self = .utf8
-        case "ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1", "LATIN-1", "L1", "CP819", "IBM819",
-             "WINDOWS-1252", "CP1252", "X-CP1252", "US-ASCII", "ASCII", "ANSI_X3.4-1968":
-            self = .windows1252
+        case "WINDOWS-1252", "CP1252", "X-CP1252": self = .windows1252
+        case "ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1", "LATIN-1", "L1", "CP819", "IBM819", "US-ASCII", "ASCII", "ANSI_X3.4-1968":
+            self = .latin1
         case "SHIFT_JIS", "SHIFT-JIS", "SJIS", "X-SJIS", "MS_KANJI", "CSSHIFTJIS", "CP932", "WINDOWS-31J":
-            self = .foundation(.shiftJIS, singleByte: false)
-        case "ISO-2022-JP", "CSISO2022JP": self = .foundation(.iso2022JP, singleByte: false)
-        case "ISO-8859-2", "ISO8859-2", "LATIN2": self = .foundation(.isoLatin2, singleByte: true)
-        case "WINDOWS-1250", "CP1250": self = .foundation(.windowsCP1250, singleByte: true)
-        case "WINDOWS-1251", "CP1251": self = .foundation(.windowsCP1251, singleByte: true)
-        case "WINDOWS-1253", "CP1253": self = .foundation(.windowsCP1253, singleByte: true)
-        case "WINDOWS-1254", "CP1254": self = .foundation(.windowsCP1254, singleByte: true)
-        case "MACINTOSH", "MACROMAN", "X-MAC-ROMAN": self = .foundation(.macOSRoman, singleByte: true)
+            self = .foundation(.shiftJIS)
+        case "ISO-2022-JP", "CSISO2022JP": self = .foundation(.iso2022JP)
+        case "ISO-8859-2", "ISO8859-2", "LATIN2": self = .foundation(.isoLatin2)
+        case "WINDOWS-1250", "CP1250": self = .foundation(.windowsCP1250)
+        case "WINDOWS-1251", "CP1251": self = .foundation(.windowsCP1251)
+        case "WINDOWS-1253", "CP1253": self = .foundation(.windowsCP1253)
+        case "WINDOWS-1254", "CP1254": self = .foundation(.windowsCP1254)
+        case "MACINTOSH", "MACROMAN", "X-MAC-ROMAN": self = .foundation(.macOSRoman)
         default: return nil
         }
     }
@@ -41,14 +44,12 @@ enum TextCharset: Sendable, Equatable {
         switch self {
         case .utf8:
             return Self.validUTF8(bytes)
-        case .windows1252:
+        case .windows1252, .latin1:
             var scalars = String.UnicodeScalarView()
             for byte in bytes { scalars.append(Self.windows1252Scalar(byte)) }
             return String(scalars)
-        case .foundation(let encoding, let singleByte):
-            guard let text = String(bytes: bytes, encoding: encoding) else { return nil }
-            if singleByte, text.data(using: encoding, allowLossyConversion: false).map({ $0.elementsEqual(bytes) }) != true { return nil }
-            return text
+        case .foundation(let encoding):
+            return String(bytes: bytes, encoding: encoding)
         }
     }
 
@@ -57,18 +58,18 @@ enum TextCharset: Sendable, Equatable {
         switch self {
         case .utf8:
             return Array(text.utf8)
-        case .windows1252:
+        case .windows1252, .latin1:
             var out: [UInt8] = []
             out.reserveCapacity(text.utf8.count)
             for scalar in text.unicodeScalars {
-                guard let byte = Self.windows1252Byte(scalar) else { return nil }
+                guard let byte = Self.windows1252Byte(scalar), self == .windows1252 || byte < 0x80 || byte >= 0xA0 else { return nil }
                 out.append(byte)
             }
             return out
-        case .foundation(let encoding, _):
+        case .foundation(let encoding):
             guard let data = text.data(using: encoding, allowLossyConversion: false) else { return nil }
-            // Foundation may drop what it cannot map even when told not to: only a faithful
-            // encoding counts.
+            // Only an encoding that reads back as the text counts: a character of two codes (some
+            // of Shift_JIS's Windows extensions) could otherwise come back as another.
             guard String(bytes: data, encoding: encoding) == text else { return nil }
             return Array(data)
         }

@@ -107,9 +107,9 @@ extension VCard.Property {
 
     /// Appends the property with its line end, encoded as its parameters say: in the charset its
     /// `CHARSET` names where the value can be written in it (else in UTF-8, the parameter set to
-    /// UTF-8), quoted-printable when it was (or, in a 2.1 card, when the value is not ASCII or
-    /// holds a line break, which only quoted-printable can carry there), else folded at 75
-    /// octets between characters. Its name keeps the case it was read in.
+    /// UTF-8), quoted-printable when it was (or, in a 2.1 card, when the value holds a line break,
+    /// or is not ASCII and names no charset: 2.1 carries those only so), else folded at 75
+    /// octets between characters. Its name keeps the case it was read in (`spelledName`).
     func appendEncoded(to out: inout [UInt8], _ style: WritingStyle, spelledName: String?) {
         var parameters = self.parameters
         let transfer = self.transfer
@@ -126,11 +126,14 @@ extension VCard.Property {
             charset = .utf8
             parameters = VCardParameters.settingCharset("UTF-8", in: parameters)
         }
-        if style.version21, !quotedPrintable, !transfer.base64,
-           encoded.contains(where: { $0 >= 0x80 || $0 == 0x0A || $0 == 0x0D }) {
+        // 2.1 carries a line break only quoted-printable, and 8-bit text only with a charset: a
+        // property without one that gets either becomes quoted-printable UTF-8. One that names a
+        // charset keeps its 8-bit text as it was.
+        let eightBit = transfer.charset == nil && encoded.contains { $0 >= 0x80 }
+        if style.version21, !quotedPrintable, !transfer.base64, eightBit || encoded.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
             quotedPrintable = true
             parameters += (parameters.isEmpty ? "" : ";") + "ENCODING=QUOTED-PRINTABLE"
-            if transfer.charset == nil, encoded.contains(where: { $0 >= 0x80 }) { parameters += ";CHARSET=UTF-8" }
+            if eightBit { parameters += ";CHARSET=UTF-8" }
         }
         var head: [UInt8] = []
         if let group {

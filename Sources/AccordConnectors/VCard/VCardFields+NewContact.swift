@@ -66,7 +66,10 @@ extension VCardFields {
                 let value = index < parts.count ? VCard.unescape(parts[index]) : ""
                 read[slot] = value.isEmpty ? [] : [value]
             }
-            if name == "ADR", let slot = slots["adr"]?.slot, !read[slot].isEmpty { read[slot][0] = properties[position].value }
+            // `adr` reads the first address as its parts left it (made by them, or by `adr`'s first value).
+            if name == "ADR", let slot = slots["adr"]?.slot {
+                if !read[slot].isEmpty { read[slot][0] = properties[position].value } else { read[slot] = [properties[position].value] }
+            }
         }
         var readTags = Set<String>()
         let tags = tags.filter { !Self.trimmed($0).isEmpty }

@@ -7,7 +7,8 @@ extension VCardFields {
     /// - A multi-value field gets its complete new list, the preferred value first. A value
     ///   still there keeps its property (parameters, group, position); a changed value takes the
     ///   place and parameters of one that is gone; values gone are removed with their group's
-    ///   labels (`item1.X-ABLabel`); new values are appended after the property's last line.
+    ///   labels (`item1.X-ABLabel`); new values are appended after the property's last line (and
+    ///   that line's group).
     ///   Emails are compared without case.
     /// - A single-value field replaces, or removes, the occurrence it reads and keeps the others.
     /// - A component field changes its part of the occurrence it reads and nothing else; a card
@@ -94,7 +95,14 @@ extension VCardFields {
         guard !new.isEmpty || !free.isEmpty else { return false }
         removeWithGroupLabels(Array(free), from: &card)
         if !appended.isEmpty {
-            let position = card.properties.lastIndex { $0.name == name }.map { $0 + 1 } ?? card.properties.count
+            // After the last property of the name, and the labels of its group.
+            var position = card.properties.count
+            if let last = card.properties.lastIndex(where: { $0.name == name }) {
+                position = last + 1
+                if let group = card.properties[last].group?.lowercased() {
+                    while position < card.properties.count, card.properties[position].group?.lowercased() == group { position += 1 }
+                }
+            }
             card.properties.insert(contentsOf: appended, at: position)
         }
         return true
