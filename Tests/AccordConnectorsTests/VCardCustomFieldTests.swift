@@ -93,3 +93,16 @@ import Testing
         #expect(card.serialized().contains("\r\nX-SKYPE:ann\\; lee\r\n"))
     }
 }
+
+/// The app schemas list the fields the vCard mapping knows, and no other.
+@Suite struct VCardSchemaTests {
+    @Test(arguments: ["vcard-dir", "carddav"])
+    func theSchemaListsTheFieldsTheMappingReadsAndWrites(_ app: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let schema = try String(contentsOf: root.appendingPathComponent("schemas/\(app).yaml"), encoding: .utf8)
+        // The lines of the `fields:` section, up to the next top-level key.
+        let lines = schema.components(separatedBy: "\n").drop { $0 != "fields:" }.dropFirst().prefix { $0.hasPrefix(" ") }
+        let names = lines.compactMap { line in line.range(of: "{name: ").map { String(line[$0.upperBound...].prefix { $0 != "," }) } }
+        #expect(Set(names) == Set(VCardFields.standardTable.keys))
+    }
+}

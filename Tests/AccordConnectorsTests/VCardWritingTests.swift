@@ -159,8 +159,8 @@ import Testing
         (["ann@work.example", "ann@old.example"], [7], []),
         // A changed value takes the place and parameters of the one it replaces.
         (["ann@new.example", "ann@home.example", "ann@old.example"], [], ["item1.EMAIL;TYPE=INTERNET,pref:ann@new.example"]),
-        // Emails match without case: nothing changes.
-        (["ANN@Work.example", "ann@home.example", "Ann@Old.Example"], [], []),
+        // Emails match their lines without case; the new case is written on them.
+        (["ANN@Work.example", "ann@home.example", "ann@old.example"], [], ["item1.EMAIL;TYPE=INTERNET,pref:ANN@Work.example"]),
         // A new value is appended after the last email; the others keep their lines.
         (["ann@work.example", "ann@home.example", "ann@old.example", "ann@new.example"], [], ["EMAIL:ann@new.example"]),
         // Order alone changes nothing.

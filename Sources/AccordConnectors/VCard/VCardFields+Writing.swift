@@ -9,7 +9,7 @@ extension VCardFields {
     ///   place and parameters of one that is gone; values gone are removed with their group's
     ///   labels (`item1.X-ABLabel`); new values are appended after the property's last line (and
     ///   that line's group).
-    ///   Emails are compared without case.
+    ///   Emails are matched to lines without case (a value in another case rewrites its line).
     /// - A single-value field replaces, or removes, the occurrence it reads and keeps the others.
     /// - A component field changes its part of the occurrence it reads and nothing else; a card
     ///   whose N has no parts gets them from FN first, so a name read from FN is not lost.
@@ -72,12 +72,17 @@ extension VCardFields {
         let indices = Self.occurrences(of: name, in: card).filter { !Self.read(card.properties[$0], kind).isEmpty }
         let current = indices.map { Self.read(card.properties[$0], kind) }
         func same(_ a: String, _ b: String) -> Bool { kind == .email ? a.lowercased() == b.lowercased() : a == b }
-        // Values still there keep their lines.
+        // Values still there keep their lines (an email written in another case, with it).
         var kept = [Bool](repeating: false, count: indices.count)
         var new: [String] = []
+        var recased = false
         for value in values {
             if let match = current.indices.first(where: { !kept[$0] && same(current[$0], value) }) {
                 kept[match] = true
+                if current[match] != value {
+                    card.properties[indices[match]].value = Self.written(value, kind, for: card.properties[indices[match]], version21: version21)
+                    recased = true
+                }
             } else {
                 new.append(value)
             }
@@ -92,7 +97,7 @@ extension VCardFields {
                 appended.append(VCard.Property(name: name, value: Self.written(value, kind, for: nil, version21: version21)))
             }
         }
-        guard !new.isEmpty || !free.isEmpty else { return false }
+        guard !new.isEmpty || !free.isEmpty else { return recased }
         removeWithGroupLabels(Array(free), from: &card)
         if !appended.isEmpty {
             // After the last property of the name, and the labels of its group.
