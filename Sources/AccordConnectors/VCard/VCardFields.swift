@@ -288,9 +288,12 @@ public struct VCardFields: Sendable {
     /// One target's values in `card`, names not read from FN.
     static func read(_ target: Target, from card: VCard) -> [String] {
         switch target {
-        case .property(let name, let multi, let kind):
-            if !multi { return singleOccurrence(of: name, kind: kind, in: card).map { read(card.properties[$0], kind) }.flatMap { $0.isEmpty ? nil : [$0] } ?? [] }
+        case .property(let name, true, let kind):
             return occurrences(of: name, in: card).map { read(card.properties[$0], kind) }.filter { !$0.isEmpty }
+        case .property(let name, false, let kind):
+            guard let index = singleOccurrence(of: name, kind: kind, in: card) else { return [] }
+            let value = read(card.properties[index], kind)
+            return value.isEmpty ? [] : [value]
         case .component(let name, let index, _):
             guard let first = occurrences(of: name, in: card).first else { return [] }
             let parts = VCard.split(card.properties[first].value, on: ";")
