@@ -48,7 +48,7 @@ enum QuotedPrintable {
     /// Appends `bytes` quoted-printable to `out`, in lines of at most 76 characters joined by soft
     /// line breaks (`=` and `lineEnd`); `used` is how much of the first line the property's name
     /// and parameters take. Printable ASCII stays as it is, except `=`; a space or tab is
-    /// encoded where it would end a line; every other byte, line breaks included, is `=XX`.
+    /// encoded where it would end or start a line; every other byte, line breaks included, is `=XX`.
     static func encode(_ bytes: [UInt8], used: Int, lineEnd: [UInt8], into out: inout [UInt8]) {
         var width = used
         for (index, byte) in bytes.enumerated() {
@@ -63,7 +63,8 @@ enum QuotedPrintable {
                 out.append(UInt8(ascii: "="))
                 out.append(contentsOf: lineEnd)
                 width = 0
-                literal = printable || (isBlank && !isLast)
+                // Nor does a blank start one: readers that unfold would take it for folding.
+                literal = printable
             }
             if literal {
                 out.append(byte)
