@@ -8,7 +8,7 @@ enum CardFile {
     enum Read {
         /// A card, with the `fstat` of the file it was read from and whether that file began
         /// with a UTF-8 byte order mark (which a rewrite keeps).
-        case card(VCard, info: stat, byteOrderMark: Bool)
+        case card(VCard, info: stat)
         /// A card that could not be read, and its UID when one could be made out of its bytes.
         case unreadable(reason: String, uid: String?)
         /// Not a card: a link to a folder or to something other than a file, which a listing
@@ -118,22 +118,12 @@ enum CardFile {
         return bytes.withUnsafeBufferPointer { parse($0, info: info) }
     }
 
-    /// Parses a card's bytes: UTF-8, with or without a byte order mark.
-    static func parse(_ all: UnsafeBufferPointer<UInt8>, info: stat) -> Read {
-        let byteOrderMark = all.count >= 3 && all[0] == 0xEF && all[1] == 0xBB && all[2] == 0xBF
-        let bytes = byteOrderMark ? UnsafeBufferPointer(rebasing: all[3...]) : all
-        if bytes.count >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {
-            return .unreadable(reason: "is UTF-16 text: vCard 3.0 and 4.0 are UTF-8; save the card as UTF-8", uid: nil)
-        }
-        if let bad = UTF8Validation.firstInvalidByte(in: bytes) {
-            let byte = String(bytes[bad], radix: 16, uppercase: true)
-            return .unreadable(
-                reason: "is not UTF-8 text (byte 0x\(byte.count == 1 ? "0" + byte : byte) on line \(UTF8Validation.line(of: bad, in: bytes))): "
-                    + "vCard 3.0 and 4.0 are UTF-8; save the card as UTF-8",
-                uid: uid(inRaw: bytes))
-        }
+    /// Parses a card's bytes (`VCard.parse(bytes:)`: UTF-8 with or without a byte order mark,
+    /// 8-bit text in a declared charset, UTF-16); what it cannot read is unreadable, with the
+    /// UID found in its bytes when there is one.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, info: stat) -> Read {
         do {
-            return .card(try VCard.parse(bytes: bytes), info: info, byteOrderMark: byteOrderMark)
+            return .card(try VCard.parse(bytes: bytes), info: info)
         } catch {
             return .unreadable(reason: "is not a valid vCard: \(error)", uid: uid(inRaw: bytes))
         }

@@ -51,15 +51,19 @@ public struct VCardDirectoryConnector: ContactConnector {
     /// connector's writes saw, by id: where an update finds the file of a UID.
     let versions = LockedValue<(read: [String: String], known: [String: String])>(([:], [:]))
 
-    public init(directory: SourcePath, settings: Settings = Settings(), batchSize: Int = 500) {
+    /// How cards map to fields, custom fields included.
+    public let vcard: VCardFields
+
+    public init(directory: SourcePath, settings: Settings = Settings(), batchSize: Int = 500, fields: VCardFields = VCardFields()) {
         self.source = directory
         self.settings = settings
         self.batchSize = batchSize
+        self.vcard = fields
     }
 
     /// A connector for `directory`, as given.
-    public init(directory: String, batchSize: Int = 500) {
-        self.init(directory: SourcePath(directory), batchSize: batchSize)
+    public init(directory: String, batchSize: Int = 500, fields: VCardFields = VCardFields()) {
+        self.init(directory: SourcePath(directory), batchSize: batchSize, fields: fields)
     }
 
     public func list(since state: ListingState) async throws -> Listing {
@@ -95,8 +99,8 @@ public struct VCardDirectoryConnector: ContactConnector {
         let failures = LockedValue<[CardListing.Failure]>([])
         let records = try await concurrentMap(toRead) { entry in
             switch CardFile.read(entry.name, in: folder, isLink: entry.isLink) {
-            case .card(let card, let info, _):
-                return VCardFields.record(card, id: CardFile.uid(of: card) ?? entry.name, version: CardVersion.make(info, name: entry.name))
+            case .card(let card, let info):
+                return vcard.record(card, id: CardFile.uid(of: card) ?? entry.name, version: CardVersion.make(info, name: entry.name))
             case .unreadable(let reason, let uid):
                 failures.withLock { $0.append(CardListing.Failure(name: entry.name, reason: reason, uid: uid)) }
                 return Self.placeholder
@@ -137,7 +141,7 @@ public struct VCardDirectoryConnector: ContactConnector {
         try await concurrentMap(contacts) { contact in
             let uid = contact.correlationID
             let name = Self.fileName(forUID: uid)
-            let new = VCardFields.newContact(uid: uid, id: uid, fields: contact.packedFields, tags: contact.segments[VCardFields.tagSegment] ?? [])
+            let new = vcard.newContact(uid: uid, id: uid, fields: contact.packedFields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             var record = new.record
             do {
                 record.version = CardVersion.make(try AtomicFile.create(new.card.serializedBytes(), at: directory + "/" + name), name: name)
@@ -201,10 +205,9 @@ public struct VCardDirectoryConnector: ContactConnector {
         }
         var card: VCard
         let info: stat
-        let byteOrderMark: Bool
         switch CardFile.read(name, in: folder, isLink: isLink) {
-        case .card(let read, let readInfo, let mark):
-            (card, info, byteOrderMark) = (read, readInfo, mark)
+        case .card(let read, let readInfo):
+            (card, info) = (read, readInfo)
         case .unreadable(let reason, _):
             return .failed(reason: "'\(name)' \(reason)")
         case .gone, .notACard:
@@ -221,20 +224,22 @@ public struct VCardDirectoryConnector: ContactConnector {
         // Edited since accord listed it: a field this update sets is left for the next run to
         // merge; an edit of other fields is kept, and the record comes back without a version.
         let editedSince = update.wasEdited(now: version)
-        if editedSince, let field = update.conflictingField(in: VCardFields.fields(of: card)) {
+        if editedSince, let field = update.conflictingField(in: vcard.fields(of: card)) {
             return .failed(reason: "'\(field)' was edited in '\(name)' during the run; the next run merges it")
         }
-        VCardFields.apply(
+        let changed = vcard.apply(
             update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
             remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
+        // Nothing to write (the card already says it): the file, and its modification time, stay.
+        guard changed else { return .written(vcard.record(card, id: update.id, version: editedSince ? nil : version, packed: false)) }
         let written: stat
         do {
-            written = try AtomicFile.write((byteOrderMark ? [0xEF, 0xBB, 0xBF] : []) + card.serializedBytes(), to: target, replacing: FileIdentity(info))
+            written = try AtomicFile.write(card.serializedBytes(), to: target, replacing: FileIdentity(info))
         } catch is AtomicFile.TargetChanged {
             return .failed(reason: "'\(name)' was replaced by another program during the run; the next run merges it")
         }
         Failpoint.hit("vcard-file-written")
-        var record = VCardFields.record(card, id: update.id, version: CardVersion.make(written, name: name), packed: false)
+        var record = vcard.record(card, id: update.id, version: CardVersion.make(written, name: name), packed: false)
         if editedSince { record.version = nil }
         return .written(record)
     }

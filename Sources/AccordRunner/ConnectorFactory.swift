@@ -1,4 +1,5 @@
 import AccordConnectors
+import AccordModel
 import AccordPlan
 import Foundation
 
@@ -26,7 +27,7 @@ public enum ConnectorFactory {
             let source = SourcePath(written, relativeTo: baseDirectory)
             let settings = app.settings.compactMapValues(\.value)
             if app.app == "vcard-dir" {
-                return VCardDirectoryConnector(directory: source, settings: try .init(settings), batchSize: try batchSize(default: 500))
+                return VCardDirectoryConnector(directory: source, settings: try .init(settings), batchSize: try batchSize(default: 500), fields: vcardFields(app))
             }
             let csv = try CSVConnector.Settings(
                 settings, columns: columns, customFields: app.fields.filter(\.custom).map(\.name), fields: app.fields.map(\.name))
@@ -42,10 +43,20 @@ public enum ConnectorFactory {
             configuration.concurrency = app.limits.concurrency
             configuration.requestsPerSecond = app.limits.requests_per_second
             let client = HTTPClient(app: label, auth: .basic(user: user, password: password), configuration: configuration)
-            return CardDAVConnector(url: url, addressBook: app.subset?.name, client: client, batchSize: try batchSize(default: app.limits.batch_size))
+            return CardDAVConnector(
+                url: url, addressBook: app.subset?.name, client: client, batchSize: try batchSize(default: app.limits.batch_size), fields: vcardFields(app))
         default:
             throw ConnectorError("accord cannot run app '\(app.app)' yet: its connector is not built (validate and compile work)")
         }
+    }
+
+    /// The vCard mapping of an app: the custom fields the plan declares, and records holding
+    /// only the fields the plan uses.
+    private static func vcardFields(_ app: SyncPlan.App) -> VCardFields {
+        let custom = app.fields.filter(\.custom).map {
+            VCardFields.CustomField(name: $0.name, type: $0.type, multiValue: $0.multi_value)
+        }
+        return VCardFields(customFields: custom, reading: Set(app.fields.map(\.name)))
     }
 
     /// An auth parameter's value, read from where the plan says (a literal, a variable or a file;

@@ -16,6 +16,8 @@ import Synchronization
 public final class CardDAVConnector: ContactConnector {
     public let batchSize: Int
     public let client: HTTPClient
+    /// How cards map to fields, custom fields included.
+    public let vcard: VCardFields
     private let discovery: CardDAVDiscovery
     /// The address book once discovered, and whether its ctag is still current: it is until
     /// this connector lists or writes, as nothing it writes came before.
@@ -26,13 +28,18 @@ public final class CardDAVConnector: ContactConnector {
     /// - Parameters:
     ///   - url: the server, the account's principal, or the address book itself.
     ///   - addressBook: the address book's display name (or last path segment); nil for the first.
-    public convenience init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int = 100) {
-        self.init(url: url, addressBook: addressBook, client: client, batchSize: batchSize, beforeUpdatePut: nil)
+    ///   - fields: how cards map to fields, custom fields included.
+    public convenience init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int = 100, fields: VCardFields = VCardFields()) {
+        self.init(url: url, addressBook: addressBook, client: client, batchSize: batchSize, fields: fields, beforeUpdatePut: nil)
     }
 
-    init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int, beforeUpdatePut: (@Sendable (String) async throws -> Void)?) {
+    init(
+        url: URL, addressBook: String?, client: HTTPClient, batchSize: Int, fields: VCardFields = VCardFields(),
+        beforeUpdatePut: (@Sendable (String) async throws -> Void)?
+    ) {
         self.batchSize = batchSize
         self.client = client
+        self.vcard = fields
         self.discovery = CardDAVDiscovery(client: client, serverURL: url, name: addressBook)
         self.beforeUpdatePut = beforeUpdatePut
     }
@@ -99,7 +106,7 @@ public final class CardDAVConnector: ContactConnector {
         for id in changedIDs {
             // Gone between the listing and the fetch: the next listing reports it deleted.
             guard let card = cards[id] else { continue }
-            records.append(VCardFields.record(card.card, id: id, version: card.etag))
+            records.append(vcard.record(card.card, id: id, version: card.etag))
         }
         // The ctag is remembered only with a sync token: it proves nothing changed since that token.
         let next = members.token.map { ListingCursor(syncToken: $0, ctag: ctag, addressBook: book.url.absoluteString).text }
@@ -264,7 +271,7 @@ public final class CardDAVConnector: ContactConnector {
         let response = try await client.send(request)
         if response.status == 404 || response.status == 410 { return nil }
         guard response.status == 200, let etag = response.header("ETag"),
-              let card = try? VCard.parse(String(decoding: response.body, as: UTF8.self))
+              let card = try? VCard.parse(response.body)
         else { throw client.failure(for: response, request: request) }
         return FetchedCard(card: card, etag: etag)
     }
@@ -280,13 +287,13 @@ public final class CardDAVConnector: ContactConnector {
         let book = try await addressBookForWriting()
         return try await inOrder(contacts) { contact in
             let uid = contact.correlationID
-            let card = VCardFields.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
+            let card = self.vcard.newCard(uid: uid, fields: contact.fields, tags: contact.segments[VCardFields.tagSegment] ?? [])
             let id = book.url.path(percentEncoded: true) + uid + ".vcf"
             let result = try await self.put(card, id: id, in: book, condition: ["If-None-Match": "*"])
             if case .refused(let status, _) = result, status == 412, let existing = try await self.fetch(id, in: book),
                existing.card.properties.first(where: { $0.name == "UID" })?.value == uid {
                 // An earlier attempt of this very PUT went through (its answer was lost): it is ours.
-                return .written(VCardFields.record(existing.card, id: id, version: existing.etag, packed: false))
+                return .written(self.vcard.record(existing.card, id: id, version: existing.etag, packed: false))
             }
             return result.writeResult
         }
@@ -301,11 +308,11 @@ public final class CardDAVConnector: ContactConnector {
                 // Edited on the server since accord listed it: merge again, keeping what accord
                 // does not change, and return the record without a version (see `WriteResult`).
                 let editedSince = update.wasEdited(now: fetched.etag)
-                if editedSince, let field = update.conflictingField(in: VCardFields.fields(of: fetched.card)) {
+                if editedSince, let field = update.conflictingField(in: self.vcard.fields(of: fetched.card)) {
                     return .failed(reason: "'\(field)' was edited in the address book during the run; the next run merges it")
                 }
                 var card = fetched.card
-                VCardFields.apply(
+                self.vcard.apply(
                     update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
                     remove: update.removeSegments[VCardFields.tagSegment] ?? [], to: &card)
                 try await self.beforeUpdatePut?(update.id)
@@ -352,9 +359,9 @@ public final class CardDAVConnector: ContactConnector {
                 guard let stored = try await fetch(id, in: book) else {
                     throw AppFailure(DiagnosticCatalog.unexpectedResponse, app: client.app, request: request.summary, "the card vanished right after it was written")
                 }
-                return .stored(VCardFields.record(stored.card, id: id, version: stored.etag, packed: false))
+                return .stored(vcard.record(stored.card, id: id, version: stored.etag, packed: false))
             }
-            return .stored(VCardFields.record(card, id: id, version: etag, packed: false))
+            return .stored(vcard.record(card, id: id, version: etag, packed: false))
         case 401, 407:
             throw client.failure(for: response, request: request)
         case 403 where !String(decoding: response.body, as: UTF8.self).contains("error"):
