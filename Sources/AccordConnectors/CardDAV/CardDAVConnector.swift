@@ -106,6 +106,8 @@ public final class CardDAVConnector: ContactConnector {
         }
     }
 
+    /// The cards changed since `state`'s cursor (all of them without one), the known ones gone
+    /// (from a complete listing, or as the sync report says), and those that cannot be read.
     public func list(since state: ListingState) async throws -> Listing {
         try await redactingFailures {
             let remembered = applicable(state.cursor)
@@ -117,7 +119,8 @@ public final class CardDAVConnector: ContactConnector {
             var next = ListingCursor(
                 syncToken: nil, ctag: ctag, addressBook: book.url.absoluteString, url: discovery.serverURL.absoluteString, name: discovery.name)
             // Cards found unreadable before, at the ETag they had: until they change or go, they
-            // are unreadable still, and every listing says so (the state knows nothing of them).
+            // are unreadable still, and every listing says so (a sync report would not mention
+            // them again, and the state holds nothing read from them).
             var unreadable = cursor?.unreadable ?? [:]
             func listing(_ changed: [ContactRecord], deleted: [String]) -> Listing {
                 next.unreadable = unreadable.isEmpty ? nil : unreadable
@@ -337,6 +340,8 @@ public final class CardDAVConnector: ContactConnector {
     }
 
     private func multigetBatch(_ ids: [String], in book: AddressBook) async throws -> Fetched {
+        // Depth 1, as RFC 6352's examples and every server tried take it: §8.7's text asks for 0,
+        // which erratum 4610 reports as the mistake.
         let request = HTTPRequest.webDAV("REPORT", book.url, depth: 1, body: Self.multigetBody(ids))
         let status = try await client.multistatus(request)
         var fetched = Fetched()
