@@ -86,9 +86,10 @@ import Testing
 
         let third = try await run()
         #expect(third.counts.writes == 0 && third.counts.markers_added == 0)
-        // Run 1: discovery, the report, a multiget, two PUTs; run 2: discovery and a report of
-        // every ETag (run 1 wrote); run 3: the ctag alone.
-        #expect(requests == [5, 2, 1], "\(requests)")
+        // Run 1: discovery, the report, a multiget, two PUTs; run 2: discovery and the report
+        // (which on Xandikos, whose token is back to before run 1, lists nothing: one multiget
+        // asks the ETags of the two cards run 1 wrote); run 3: the ctag alone.
+        #expect(requests == [5, server == .xandikos ? 3 : 2, 1], "\(requests)")
     }
 
     // MARK: - The address book and no other

@@ -9,13 +9,19 @@ import Synchronization
 /// server or account URL (the cursor says where): never another in its place (see
 /// `CardDAVDiscovery`). Listing uses `sync-collection` (RFC 6578) with the cursor's sync token
 /// when the server has it, otherwise a PROPFIND of ETags; a run that finds the address book's
-/// ctag as the last listing left it asks nothing more (one request in all). After a run that
-/// wrote, the cursor keeps neither: a server's ctag and sync token may name content rather than
-/// a moment (Radicale's ctag, Xandikos's ctag and token are hashes of what the address book
-/// holds), so once the cards accord wrote are deleted or reverted on the server, both are as
-/// before the writes, and would hide that. The next run lists every member's ETag instead (one
-/// report). Changed cards are fetched with `addressbook-multiget`, a batch per request; a card
-/// that cannot be read is reported unreadable and the rest is listed. Creates are `PUT` with
+/// ctag as the last listing left it asks nothing more (one request in all).
+///
+/// A server's ctag and sync token may name content rather than a moment (Radicale's ctag,
+/// Xandikos's ctag and token are hashes of what the address book holds), so once the cards
+/// accord wrote are deleted or reverted on the server, both are as they were before accord
+/// wrote, and claim nothing changed. After a run that wrote, the cursor therefore keeps no ctag,
+/// and names the cards written: the next run asks the sync report from the token before the
+/// writes, which normally lists each of them, and asks the ETags of those it does not list (one
+/// multiget, only when some were undone). After more writes than a cursor keeps ids of, the next
+/// run lists every member's ETag instead.
+///
+/// Changed cards are fetched with `addressbook-multiget`, a batch per request; a card that
+/// cannot be read is reported unreadable and the rest is listed. Creates are `PUT` with
 /// `If-None-Match: *`; updates `PUT` with `If-Match`, and an edit made on the server since the
 /// listing (an ETag that moved, or a 412) is re-fetched and re-merged once: fields accord did not
 /// change are kept (and the record comes back without a version, so the next run syncs them),
@@ -30,8 +36,10 @@ public final class CardDAVConnector: ContactConnector {
     /// The address book once discovered, and whether its ctag is still current: it is until
     /// this connector lists or writes, as nothing it writes came before.
     private let found = Mutex<(book: AddressBook, ctagIsCurrent: Bool)?>(nil)
-    /// Whether this connector has sent a write (a PUT, answered or not) to the address book.
-    private let wrote = Mutex(false)
+    /// The cards this connector has sent a write for (a PUT, answered or not).
+    private let written = Mutex<Set<String>>([])
+    /// How many written cards a cursor names at most; after more, the next run lists every ETag.
+    let writtenIDsKept: Int
     /// Called before each update's PUT, so a test can edit the card on the server in between.
     let beforeUpdatePut: (@Sendable (_ id: String) async throws -> Void)?
 
@@ -42,8 +50,12 @@ public final class CardDAVConnector: ContactConnector {
         self.init(url: url, addressBook: addressBook, client: client, batchSize: batchSize, beforeUpdatePut: nil)
     }
 
-    init(url: URL, addressBook: String?, client: HTTPClient, batchSize: Int, beforeUpdatePut: (@Sendable (String) async throws -> Void)?) {
+    init(
+        url: URL, addressBook: String?, client: HTTPClient, batchSize: Int, writtenIDsKept: Int = 1_000,
+        beforeUpdatePut: (@Sendable (String) async throws -> Void)?
+    ) {
         self.batchSize = batchSize
+        self.writtenIDsKept = writtenIDsKept
         self.client = client
         self.discovery = CardDAVDiscovery(client: client, serverURL: url, name: addressBook)
         self.beforeUpdatePut = beforeUpdatePut
@@ -140,6 +152,14 @@ public final class CardDAVConnector: ContactConnector {
             } else {
                 members = try await propfindMembers(book)
             }
+            if !members.complete, let written = cursor?.written {
+                // Cards the last run wrote that the report does not mention: undone since (the
+                // server's token is back to before the writes), or the report would list them.
+                let unmentioned = Set(written).subtracting(members.etags.keys).subtracting(members.deleted)
+                for (id, etag) in try await currentETags(unmentioned.sorted(), in: book) {
+                    if let etag { members.etags[id] = etag } else { members.deleted.insert(id) }
+                }
+            }
             for (id, card) in unreadable where members.deleted.contains(id) || (members.etags[id].map { $0 != card.etag } ?? members.complete) {
                 unreadable[id] = nil
             }
@@ -162,14 +182,16 @@ public final class CardDAVConnector: ContactConnector {
         }
     }
 
-    /// After a run in which this connector wrote, the listing's cursor without its ctag and sync
-    /// token: both may come back to what they were before the writes once the server's content
-    /// does (the cards accord uploaded deleted, an edit reverted), and would then claim nothing
-    /// changed. What stays is where the address book is; the next run lists every member's ETag
-    /// (one report, which finds accord's writes at the ETags the state knows) and stores a fresh
-    /// token and ctag. After a run that wrote nothing, the cursor as listed.
+    /// After a run in which this connector wrote, the listing's cursor without its ctag, which
+    /// may come back to what it was before the writes once the server's content does (the cards
+    /// accord uploaded deleted, an edit reverted), and would then claim nothing changed; with the
+    /// ids of the cards written, which the next run checks when its sync report leaves them out
+    /// (a token may come back too). After more writes than `writtenIDsKept`, without the token
+    /// either: the next run lists every member's ETag. After a run that wrote nothing, the
+    /// cursor as listed.
     public func cursorAfterWrites(listed cursor: String?) -> String? {
-        guard wrote.withLock({ $0 }) else { return cursor }
+        let written = written.withLock { $0 }
+        guard !written.isEmpty else { return cursor }
         var after: ListingCursor
         if let cursor {
             after = ListingCursor(text: cursor)
@@ -178,8 +200,13 @@ public final class CardDAVConnector: ContactConnector {
         } else {
             return nil
         }
-        after.syncToken = nil
         after.ctag = nil
+        if after.syncToken != nil, written.count <= writtenIDsKept {
+            after.written = written.sorted()
+        } else {
+            after.syncToken = nil
+            after.written = nil
+        }
         return after.text
     }
 
@@ -194,6 +221,8 @@ public final class CardDAVConnector: ContactConnector {
         var name: String?
         /// Cards the listing could not read, by id.
         var unreadable: [String: UnreadableCard]?
+        /// Cards written after the listing (see `cursorAfterWrites`).
+        var written: [String]?
 
         init(syncToken: String?, ctag: String?, addressBook: String?, url: String? = nil, name: String? = nil) {
             self.syncToken = syncToken
@@ -315,8 +344,10 @@ public final class CardDAVConnector: ContactConnector {
         var reason: String
     }
 
-    private static func multigetBody(_ ids: some Sequence<String>) -> String {
-        var body = #"<?xml version="1.0" encoding="utf-8"?><C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data/></D:prop>"#
+    /// - Parameter cards: whether to ask for the cards, or only their ETags.
+    private static func multigetBody(_ ids: some Sequence<String>, cards: Bool = true) -> String {
+        var body = #"<?xml version="1.0" encoding="utf-8"?><C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/>"#
+            + (cards ? "<C:address-data/>" : "") + "</D:prop>"
         for id in ids { body += "<D:href>\(id.xmlEscaped)</D:href>" }
         return body + "</C:addressbook-multiget>"
     }
@@ -361,6 +392,25 @@ public final class CardDAVConnector: ContactConnector {
             }
         }
         return fetched
+    }
+
+    /// The current ETag of each of `ids` (nil for one that is gone), a batch per request.
+    private func currentETags(_ ids: [String], in book: AddressBook) async throws -> [String: String?] {
+        var etags: [String: String?] = [:]
+        for start in stride(from: 0, to: ids.count, by: batchSize) {
+            let batch = ids[start..<min(start + batchSize, ids.count)]
+            let status = try await client.multistatus(.webDAV("REPORT", book.url, depth: 1, body: Self.multigetBody(batch, cards: false)))
+            for item in status.responses {
+                guard let id = memberID(item.href, in: book), batch.contains(id) else { continue }
+                if let code = item.status, [404, 410].contains(code) {
+                    etags[id] = .some(nil)
+                } else if let etag = item[.dav("getetag")]?.text, !etag.isEmpty {
+                    etags[id] = etag
+                }
+                // Neither: the server did not say; the card stays as the state knows it.
+            }
+        }
+        return etags
     }
 
     /// One card by GET, with its current ETag; nil when it is gone. Throws `UnreadableCard`
@@ -464,7 +514,7 @@ public final class CardDAVConnector: ContactConnector {
             "PUT", resourceURL(id, in: book), headers: condition.merging(["Content-Type": "text/vcard; charset=utf-8"]) { $1 },
             body: Data(card.serializedBytes()))
         // Before it is sent: a PUT whose answer is lost may have been carried out all the same.
-        wrote.withLock { $0 = true }
+        written.withLock { _ = $0.insert(id) }
         let response = try await client.send(request)
         switch response.status {
         case 200...299:
