@@ -111,12 +111,18 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordConnectorsTests",
-            dependencies: ["AccordConnectors", "AccordDiagnostics", "AccordModel", "CardDAVTestServers", .product(name: "FlyingFox", package: "FlyingFox")],
+            dependencies: [
+                "AccordConnectors", "AccordDiagnostics", "AccordModel", "CardDAVTestServers", .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AccordRunnerTests",
-            dependencies: ["AccordRunner", "AccordCompiler", "AccordConnectors", "AccordModel", "AccordStore", "AccordPlan", "CardDAVTestServers"],
+            dependencies: [
+                "AccordRunner", "AccordCompiler", "AccordConnectors", "AccordModel", "AccordStore", "AccordPlan", "CardDAVTestServers",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,7 +29,7 @@ extension CSVConnector {
             for update in updates {
                 guard let index = rows[update.id] else {
                     planned.append(nil)
-                    results.append(.failed(reason: "the row of '\(update.id)' is no longer in \(source); the next run lists the file again"))
+                    results.append(.changedDuringRun(reason: "the row of '\(update.id)' is no longer in \(source); the next run lists the file again"))
                     continue
                 }
                 let current = document.record(at: index)
@@ -38,7 +38,7 @@ extension CSVConnector {
                 let editedSince = update.wasEdited(now: current.version)
                 if editedSince, let field = update.conflictingField(in: current.fields) {
                     planned.append(nil)
-                    results.append(.failed(reason: "'\(field)' was edited in the row of '\(update.id)' during the run; the next run merges it"))
+                    results.append(.changedDuringRun(reason: "'\(field)' was edited in the row of '\(update.id)' during the run; the next run merges it"))
                     continue
                 }
                 var tags: Set<String>?
@@ -75,6 +75,7 @@ extension CSVConnector {
     enum RowChange {
         case written(row: Int, editedSince: Bool)
         case failed(reason: String)
+        case changedDuringRun(reason: String)
     }
 
     /// Reads the file, changes it, fills in ids, and replaces it atomically once, checking right
@@ -123,7 +124,7 @@ extension CSVConnector {
             }
             if expected != file.identity { return try saved(file.bytes, beside: target, count: count) }
             let reason = "\(source) kept changing while accord wrote it (another program is writing it); the next run tries again"
-            return Array(repeating: .failed(reason: reason), count: count)
+            return Array(repeating: .changedDuringRun(reason: reason), count: count)
         }
     }
 
@@ -183,7 +184,7 @@ extension CSVConnector {
         try AtomicFile.write(bytes, to: path)
         let reason = "another program wrote \(source) while accord replaced it, and what it wrote could not be put back: "
             + "it is saved in '\(path)'; the next run tries the batch again"
-        return Array(repeating: .failed(reason: reason), count: count)
+        return Array(repeating: .changedDuringRun(reason: reason), count: count)
     }
 
     /// The records of the rows written, as the file now holds them.
@@ -192,6 +193,8 @@ extension CSVConnector {
             switch change {
             case .failed(let reason):
                 return .failed(reason: reason)
+            case .changedDuringRun(let reason):
+                return .changedDuringRun(reason: reason)
             case .written(let index, let editedSince):
                 var record = document.record(at: index)
                 if editedSince { record.version = nil }

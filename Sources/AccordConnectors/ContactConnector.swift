@@ -110,8 +110,20 @@ public enum WriteResult: Sendable, Hashable {
     /// in the app since `basedOn` comes back without a version: the engine then remembers what it
     /// wrote rather than the record, so the next run reads the record again and syncs that edit.
     case written(ContactRecord)
-    /// Rejected; the reason becomes a failed health entry.
+    /// Rejected; the reason becomes a failed health entry, and the record is retried when it
+    /// changes, when the plan changes, or on `accord retry`.
     case failed(reason: String)
+    /// Not written because the record changed in the app during the run (edited, replaced,
+    /// moved or deleted since the listing): the next run reads it again and merges the change.
+    case changedDuringRun(reason: String)
+
+    /// Why the write was not made, if it was not.
+    public var failure: String? {
+        switch self {
+        case .written: nil
+        case .failed(let reason), .changedDuringRun(let reason): reason
+        }
+    }
 }
 
 /// What the previous run knew, so a connector can list only what changed.
@@ -120,14 +132,18 @@ public struct ListingState: Sendable, Hashable {
     public var cursor: String?
     /// Record id → version as of the last run.
     public var known: [String: String]
+    /// On a full listing, the cursor the last run left: where the source was (a CardDAV address
+    /// book found from a server URL), never a reason to skip a record. `nil` otherwise.
+    public var lastCursor: String?
     /// Whether the state holds nothing for the connection yet: the only run in which a connector
     /// may create its source (an empty folder or file) when the connection asks for it. Any
     /// other run that finds the source missing fails, naming it.
     public var isFirstRun: Bool
 
-    public init(cursor: String? = nil, known: [String: String] = [:], isFirstRun: Bool = false) {
+    public init(cursor: String? = nil, known: [String: String] = [:], lastCursor: String? = nil, isFirstRun: Bool = false) {
         self.cursor = cursor
         self.known = known
+        self.lastCursor = lastCursor
         self.isFirstRun = isFirstRun
     }
 

@@ -167,7 +167,7 @@ public struct VCardDirectoryConnector: ContactConnector {
         let known = versions.withLock { $0 }
         return try await concurrentMap(updates) { update in
             guard let name = fileName(of: update, known: known) else {
-                return .failed(reason: "no card with the UID '\(update.id)' is known in '\(directory)'; the next run lists the folder again")
+                return .changedDuringRun(reason: "no card with the UID '\(update.id)' is known in '\(directory)'; the next run lists the folder again")
             }
             return try self.update(update, name: name, in: folder)
         }
@@ -190,7 +190,7 @@ public struct VCardDirectoryConnector: ContactConnector {
         let path = directory + "/" + name
         var linkInfo = stat()
         guard lstat(path, &linkInfo) == 0 else {
-            if errno == ENOENT { return .failed(reason: "'\(name)' no longer exists; the next run lists the folder again") }
+            if errno == ENOENT { return .changedDuringRun(reason: "'\(name)' no longer exists; the next run lists the folder again") }
             return .failed(reason: "'\(name)' cannot be read: \(String(cString: strerror(errno)))")
         }
         // A link is written through, to the file inside the folder it leads to; the link stays.
@@ -199,7 +199,7 @@ public struct VCardDirectoryConnector: ContactConnector {
         if isLink {
             switch folder.target(ofLink: path) {
             case .success(let resolved): target = resolved
-            case .failure(.gone): return .failed(reason: "'\(name)' no longer exists; the next run lists the folder again")
+            case .failure(.gone): return .changedDuringRun(reason: "'\(name)' no longer exists; the next run lists the folder again")
             case .failure(.reason(let reason)): return .failed(reason: "'\(name)' \(reason)")
             }
         }
@@ -211,21 +211,21 @@ public struct VCardDirectoryConnector: ContactConnector {
         case .unreadable(let reason, _):
             return .failed(reason: "'\(name)' \(reason)")
         case .gone, .notACard:
-            return .failed(reason: "'\(name)' no longer exists; the next run lists the folder again")
+            return .changedDuringRun(reason: "'\(name)' no longer exists; the next run lists the folder again")
         }
         // The file must still be this record's: a card renamed or replaced since it was listed
         // is found again by the next listing.
         let uid = CardFile.uid(of: card)
         guard uid ?? name == update.id else {
             let holds = uid.map { "the card with the UID '\($0)'" } ?? "a card without a UID"
-            return .failed(reason: "'\(name)' now holds \(holds), not '\(update.id)'; the next run finds where it went")
+            return .changedDuringRun(reason: "'\(name)' now holds \(holds), not '\(update.id)'; the next run finds where it went")
         }
         let version = CardVersion.make(info, name: name)
         // Edited since accord listed it: a field this update sets is left for the next run to
         // merge; an edit of other fields is kept, and the record comes back without a version.
         let editedSince = update.wasEdited(now: version)
         if editedSince, let field = update.conflictingField(in: vcard.fields(of: card)) {
-            return .failed(reason: "'\(field)' was edited in '\(name)' during the run; the next run merges it")
+            return .changedDuringRun(reason: "'\(field)' was edited in '\(name)' during the run; the next run merges it")
         }
         let changed = vcard.apply(
             update.fields, add: update.addSegments[VCardFields.tagSegment] ?? [],
@@ -236,7 +236,7 @@ public struct VCardDirectoryConnector: ContactConnector {
         do {
             written = try AtomicFile.write(card.serializedBytes(), to: target, replacing: FileIdentity(info))
         } catch is AtomicFile.TargetChanged {
-            return .failed(reason: "'\(name)' was replaced by another program during the run; the next run merges it")
+            return .changedDuringRun(reason: "'\(name)' was replaced by another program during the run; the next run merges it")
         }
         Failpoint.hit("vcard-file-written")
         var record = vcard.record(card, id: update.id, version: CardVersion.make(written, name: name), packed: false)

@@ -21,7 +21,7 @@ public enum DiagnosticCatalog {
         missingWinner, deletionsUnsupported, unsubscribesUnsupported,
         duplicateAppSchema, invalidSchemaReference,
         appUnreachable, requestTimedOut, authenticationFailed, accessDenied, rateLimited, serverError,
-        unexpectedResponse, missingSecret, addressBookNotFound, notCardDAV,
+        unexpectedResponse, missingSecret, addressBookNotFound, notCardDAV, addressBookGone,
     ].sorted()
 
     private static let byRawValue: [String: DiagnosticCode] = Dictionary(
@@ -591,5 +591,19 @@ public enum DiagnosticCatalog {
         `/.well-known/carddav`. None of them led to an address book. Check the `url` setting
         against the provider's documentation (for example
         `https://carddav.fastmail.com/dav/addressbooks/user/you@fastmail.com/Default/`).
+        """)
+
+    public static let addressBookGone = DiagnosticCode(
+        "R2003", "addressBookGone", .error, "the address book the connection names, or synced until now, is not there",
+        explanation: """
+        The `url` setting names nothing (HTTP 404), or a collection that is neither an address
+        book nor the account's principal or address-book home; or the address book earlier runs
+        found from the server or account URL is gone, or is no longer an address book. accord
+        never syncs another address book in its place: it would take every contact synced so far
+        as deleted, and copy strangers into the other app. If the address book moved, put its new
+        URL in the connection (the message names the one discovery would take now). An address
+        book that was emptied, or deleted and created again empty at the same URL, is not this
+        error: it is listed as it is, and the safety budget holds the run that would mark every
+        contact deleted.
         """)
 }

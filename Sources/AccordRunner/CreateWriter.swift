@@ -167,11 +167,14 @@ extension Writer {
                     kind: .created, side: target, recordID: record.id, counterpart: create.sourceID, email: create.emails.first))
                 state.created.append((target, record.id, create.sourceID))
                 state.counts.countCreated(into: target)
-            case .failed(let reason):
+            case .failed(let reason), .changedDuringRun(let reason):
+                // A create the app turned down is retried when its source changes; one that met
+                // a file changing under it, at the next run.
+                let deferred = if case .changedDuringRun = result { true } else { false }
                 state.counts.failed += 1
                 let entry = HealthEntry(
-                    side: source, recordID: create.sourceID, kind: .failed, reason: reason, detail: "create in app \(context.app(target).label)",
-                    email: create.emails.first)
+                    side: source, recordID: create.sourceID, kind: deferred ? .deferred : .failed, reason: reason,
+                    detail: "create in app \(context.app(target).label)", email: create.emails.first)
                 changes.health.append(entry)
                 state.health.append(entry)
             }

@@ -189,7 +189,7 @@ public struct Reverter: Sendable {
                 case .written:
                     written.append(entry)
                     report.tally(entry)
-                case .failed(let reason):
+                case .failed(let reason), .changedDuringRun(let reason):
                     report.conflicts.append(.init(side: side, recordID: entry.recordID, email: entry.email, field: nil, reason: reason))
                 }
             }

@@ -50,7 +50,7 @@ struct RunContext: Sendable {
             }
         }
         let state = fullScan
-            ? ListingState(isFirstRun: isFirstRun)
+            ? ListingState(lastCursor: snapshot.cursors[side], isFirstRun: isFirstRun)
             : ListingState(cursor: snapshot.cursors[side], known: known, isFirstRun: false)
         do {
             return try await connectors[side].list(since: state)

@@ -19,7 +19,7 @@ struct Saver {
         for side in Side.allCases where !state.stoppedEarly {
             var records: [RecordSnapshot] = []
             let listed = inventory[side]
-            for id in listed.values.ids where !state.stored[side].contains(id) {
+            for id in listed.values.ids where !state.stored[side].contains(id) && !state.changedDuringRun[side].contains(id) {
                 let previous = context.snapshot.records[side]?[id]
                 if state.failedPairs[side].contains(id) || plan.outOfScope[side].contains(id) {
                     // The stored values stay the baseline; the version moves on (the record need
@@ -42,7 +42,10 @@ struct Saver {
                     id: id, email: record.email, version: record.version, fields: listed.baselines[id] ?? [:], rules: record.rules, deleted: true))
             }
             changes.records[side] = records
-            changes.cursors[side] = context.connectors[side].cursorAfterWrites(listed: listed.cursor)
+            // A record that changed under a write is read again: the listing's cursor would say
+            // it is known as it was listed, so the last one stays.
+            changes.cursors[side] = state.changedDuringRun[side].isEmpty
+                ? context.connectors[side].cursorAfterWrites(listed: listed.cursor) : context.snapshot.cursors[side]
         }
         changes.cursors = changes.cursors.compactMapValues { $0 }
         try context.store.replaceHealth(plan.health + state.health + carriedHealth(), connection: context.connection)

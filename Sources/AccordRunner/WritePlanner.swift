@@ -27,7 +27,7 @@ struct WritePlanner {
             switch entry.kind {
             case .failed: failed[entry.side].insert(entry.recordID)
             case .excluded: excluded[entry.side].insert(entry.recordID)
-            case .duplicate, .deletedOpposite, .keptValue: break
+            case .duplicate, .deletedOpposite, .keptValue, .deferred: break
             }
         }
         failedBefore = failed

@@ -25,6 +25,10 @@ struct Writer {
         /// Records of a pair whose write failed: they keep their stored values as baselines, so the
         /// change is worked out again when they are retried.
         var failedPairs = BySide<Set<String>>(both: [])
+        /// Records a write found changed during the run, and their counterparts: they keep their
+        /// stored snapshot (version included), and their apps their last cursors, so the next run
+        /// reads them again.
+        var changedDuringRun = BySide<Set<String>>(both: [])
         /// Records whose create was attempted (they were looked at this run).
         var attempted = BySide<Set<String>>(both: [])
         /// Records created this run: where, their id, their source.
@@ -176,12 +180,18 @@ struct Writer {
                     }
                     if let entry = entries[update.id] { changes.changelog.append(entry) }
                     state.counts.countUpdated(target)
-                case .failed(let reason):
+                case .failed(let reason), .changedDuringRun(let reason):
+                    let deferred = if case .changedDuringRun = result { true } else { false }
                     state.counts.failed += 1
                     state.failedPairs[target].insert(update.id)
                     if let counterpart { state.failedPairs[target.other].insert(counterpart) }
+                    if deferred {
+                        // Both records are read again: the counterpart's change is worked out anew.
+                        state.changedDuringRun[target].insert(update.id)
+                        if let counterpart { state.changedDuringRun[target.other].insert(counterpart) }
+                    }
                     let entry = HealthEntry(
-                        side: target.other, recordID: counterpart ?? update.id, kind: .failed, reason: reason,
+                        side: target.other, recordID: counterpart ?? update.id, kind: deferred ? .deferred : .failed, reason: reason,
                         detail: "update of '\(update.id)' in app \(context.app(target).label)")
                     changes.health.append(entry)
                     state.health.append(entry)

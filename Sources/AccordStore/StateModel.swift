@@ -73,6 +73,9 @@ public struct HealthEntry: Sendable, Hashable, Codable {
         /// A value of its counterpart was not carried over (an email removed there is not
         /// cleared here); the two stay linked.
         case keptValue = "kept_value"
+        /// A write not made because the record changed in its app during the run; the next run
+        /// reads it again and merges.
+        case deferred
     }
 
     public var side: Side

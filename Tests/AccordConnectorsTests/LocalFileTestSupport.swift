@@ -70,7 +70,6 @@ extension Listing {
 
 extension WriteResult {
     var record: ContactRecord? { if case .written(let record) = self { record } else { nil } }
-    var failure: String? { if case .failed(let reason) = self { reason } else { nil } }
 }
 
 /// Whether the tests run as root, who reads files whatever their permissions say.

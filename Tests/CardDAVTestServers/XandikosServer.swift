@@ -36,9 +36,35 @@ public final class XandikosServer: Sendable {
         testClient(app: app, auth: nil)
     }
 
+    /// Commits a file into an address book's git repository, as a tool working on Xandikos's
+    /// storage would: nothing checks it is a valid vCard.
+    public func commitFile(_ text: String, name: String, in book: URL) throws {
+        let repository = folder + "/data" + book.path
+        try text.write(toFile: repository + "/" + name, atomically: true, encoding: .utf8)
+        for arguments in [["add", name], ["commit", "--quiet", "-m", "add \(name)"]] {
+            let git = Process()
+            git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            git.arguments = ["git", "-C", repository, "-c", "user.name=test", "-c", "user.email=test@example.com"] + arguments
+            try git.run()
+            git.waitUntilExit()
+            guard git.terminationStatus == 0 else { throw ConnectorError("git \(arguments[0]) in \(repository) failed") }
+        }
+    }
+
+    /// Creates a plain WebDAV collection (not an address book) at `url`.
+    public func makePlainCollection(_ url: URL) async throws {
+        let response = try await client().send(HTTPRequest("MKCOL", url))
+        guard response.status == 201 else { throw ConnectorError("MKCOL \(url) answered \(response.status)") }
+    }
+
     /// Creates an address book (extended MKCOL, RFC 5689) under the default user's contacts and returns its URL.
     public func makeAddressBook(_ name: String) async throws -> URL {
-        let book = URL(string: "/user/contacts/\(name)/", relativeTo: url)!.absoluteURL
+        try await makeAddressBook(at: URL(string: "/user/contacts/\(name)/", relativeTo: url)!.absoluteURL, displayName: name)
+    }
+
+    /// Creates an address book at `book` (again, after it was deleted, say).
+    @discardableResult
+    public func makeAddressBook(at book: URL, displayName name: String) async throws -> URL {
         let body = """
             <?xml version="1.0" encoding="utf-8"?>
             <D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:set><D:prop>

@@ -30,11 +30,25 @@ public struct AppFailure: Error, CustomStringConvertible, Sendable, Equatable {
         return text
     }
 
+    /// This failure with `redact` applied to each of its texts.
+    func redacted(by redact: SecretRedactor) -> AppFailure {
+        AppFailure(code, app: redact(app), request: request.map { redact($0) }, redact(message), serverSaid: serverSaid.map { redact($0) })
+    }
+
     /// The first part of a response body worth quoting: markup and runs of white space removed.
-    static func quote(_ body: Data, limit: Int = 300) -> String {
+    /// `body` is the body as text, already redacted: this shortens it, and keeps the
+    /// `<redacted>` marks, which are not markup.
+    static func quote(_ body: String, limit: Int = 300) -> String {
         var text = ""
         var inTag = false
-        for character in String(decoding: body.prefix(4 * limit), as: UTF8.self) {
+        var rest = body.prefix(4 * limit)[...]
+        while let character = rest.first {
+            if !inTag, rest.hasPrefix(SecretRedactor.marker) {
+                text += SecretRedactor.marker
+                rest = rest.dropFirst(SecretRedactor.marker.count)
+                continue
+            }
+            rest = rest.dropFirst()
             if character == "<" { inTag = true; text += " "; continue }
             if character == ">" { inTag = false; continue }
             if !inTag { text.append(character) }

@@ -48,12 +48,4 @@ public enum HTTPAuth: Sendable, Hashable {
         case .bearer(let token): "Bearer " + token
         }
     }
-
-    /// Strings that must never appear in logs or messages.
-    var secrets: [String] {
-        switch self {
-        case .basic(_, let password): [password, header]
-        case .bearer(let token): [token, header]
-        }
-    }
 }

@@ -34,18 +34,22 @@ public final class HTTPClient: Sendable {
     /// The app and side, such as `carddav (b)`, for messages and logs.
     public let app: String
     private let auth: HTTPAuth?
+    private let redactor: SecretRedactor
     private let configuration: Configuration
     private let transport = CurlTransport()
     private let limiter: RequestLimiter
     private let logger: Logger
     private let sent = Mutex(0)
 
-    public init(app: String, auth: HTTPAuth?, configuration: Configuration = Configuration()) {
+    /// - Parameter logger: where requests, answers and retries are logged (the `accord.http`
+    ///   logger of the process's logging system unless a test gives its own).
+    public init(app: String, auth: HTTPAuth?, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "accord.http")) {
         self.app = app
         self.auth = auth
+        self.redactor = SecretRedactor(auth)
         self.configuration = configuration
         self.limiter = RequestLimiter(concurrency: configuration.concurrency, requestsPerSecond: configuration.requestsPerSecond)
-        var logger = Logger(label: "accord.http")
+        var logger = logger
         logger[metadataKey: "app"] = "\(app)"
         self.logger = logger
     }
@@ -131,13 +135,13 @@ public final class HTTPClient: Sendable {
         return Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)
     }
 
-    /// `text` with every secret replaced.
-    func redacted(_ text: String) -> String {
-        guard let auth else { return text }
-        var text = text
-        for secret in auth.secrets where !secret.isEmpty { text = text.replacingOccurrences(of: secret, with: "<redacted>") }
-        return text
-    }
+    /// `text` with every form of the client's secrets replaced (see ``SecretRedactor``). Every
+    /// message this client logs or puts in a failure goes through it, whole, before anything
+    /// shortens it.
+    func redacted(_ text: String) -> String { redactor(text) }
+
+    /// `failure` with every form of the client's secrets replaced in each of its texts.
+    func redacted(_ failure: AppFailure) -> AppFailure { failure.redacted(by: redactor) }
 
     // MARK: - Failures
 
@@ -153,8 +157,16 @@ public final class HTTPClient: Sendable {
         var message = "HTTP \(response.status) \(HTTPResponse.reasonPhrase(response.status))"
         if attempts > 1 { message += " after \(attempts) attempts" }
         if let note { message += " (\(note))" }
-        return AppFailure(code, app: app, request: redacted(request.summary), message, serverSaid: redacted(AppFailure.quote(response.body)))
+        // The body is redacted before it is shortened and stripped of markup, which could cut a
+        // secret in two or split it into words no longer recognisable; the quote once more after,
+        // in case stripping joined pieces into one.
+        let body = redacted(String(decoding: response.body.prefix(Self.redactedBodyBytes), as: UTF8.self))
+        return AppFailure(code, app: app, request: redacted(request.summary), redacted(message), serverSaid: redacted(AppFailure.quote(body)))
     }
+
+    /// How much of a body a failure redacts and quotes from: far more than the quote keeps, so a
+    /// secret cut at this boundary is never in the part quoted.
+    static let redactedBodyBytes = 16_384
 
     private func failure(for error: TransportFailure, request: HTTPRequest, attempts: Int) -> AppFailure {
         let what = switch error.reason {
@@ -166,6 +178,6 @@ public final class HTTPClient: Sendable {
         case .other: "network error: \(error.detail)"
         }
         let code = error.reason == .timedOut ? DiagnosticCatalog.requestTimedOut : DiagnosticCatalog.appUnreachable
-        return AppFailure(code, app: app, request: redacted(request.summary), attempts > 1 ? "\(what), \(attempts) attempts" : what)
+        return AppFailure(code, app: app, request: redacted(request.summary), redacted(attempts > 1 ? "\(what), \(attempts) attempts" : what))
     }
 }
