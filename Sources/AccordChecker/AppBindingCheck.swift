@@ -56,9 +56,6 @@ extension CheckContext {
                 at: binding.app?.range)
         }
 
-        let auth = parameters(binding.auth, definitions: schema.auth, section: "auth", app: where_, binding: binding)
-        let settings = parameters(binding.settings, definitions: schema.settings, section: "settings", app: where_, binding: binding)
-
         // Custom fields from an overlay, then from the connection.
         if let overlay {
             diagnostics += overlay.diagnostics
@@ -73,6 +70,10 @@ extension CheckContext {
             }
         }
         addCustomFields(binding.customFields, to: &schema)
+        // After the custom fields: a field map (csv's `columns`) may name them.
+        let fields = schema.fields(for: contactType).map(\.name)
+        let auth = parameters(binding.auth, definitions: schema.auth, section: "auth", app: where_, binding: binding, fields: fields)
+        let settings = parameters(binding.settings, definitions: schema.settings, section: "settings", app: where_, binding: binding, fields: fields)
         return ResolvedApp(side: binding.side, schema: schema, contactType: contactType, subset: subset, auth: auth, settings: settings)
     }
 
@@ -91,7 +92,8 @@ extension CheckContext {
     }
 
     private mutating func parameters(
-        _ given: [ParameterSyntax], definitions: [ParameterDefinition], section: String, app: String, binding: AppBindingSyntax
+        _ given: [ParameterSyntax], definitions: [ParameterDefinition], section: String, app: String, binding: AppBindingSyntax,
+        fields: [String]
     ) -> [ResolvedParameter] {
         var resolved: [ResolvedParameter] = []
         for parameter in given {
@@ -107,7 +109,13 @@ extension CheckContext {
                     fixIts: suggestion.map { [FixIt.replace(parameter.name.value, with: $0, at: parameter.name.range)] } ?? [])
                 continue
             }
+            if definition.kind == .fieldMap {
+                if let map = fieldMap(parameter, definition: definition, app: app, fields: fields) { resolved.append(map) }
+                continue
+            }
             switch parameter.value {
+            case .entries(_, let asReference):
+                diagnostics += asReference
             case .literal(let value):
                 if definition.secret {
                     report(
@@ -137,6 +145,34 @@ extension CheckContext {
                 at: binding.app?.range)
         }
         return resolved
+    }
+
+    /// A field map's value (csv's `columns: {email: E-mail}`): every key a field of the app.
+    private mutating func fieldMap(_ parameter: ParameterSyntax, definition: ParameterDefinition, app: String, fields: [String]) -> ResolvedParameter? {
+        guard case .entries(let entries, _) = parameter.value else {
+            report(
+                DiagnosticCatalog.wrongType,
+                "'\(definition.name)' of \(app) takes a mapping of field names to text, like {email: E-mail Address}",
+                at: parameter.range)
+            return nil
+        }
+        var map: [String: String] = [:]
+        for entry in entries {
+            guard fields.contains(entry.key.value) else {
+                let suggestion = Suggestions.bestMatch(for: entry.key.value, in: fields)
+                report(
+                    DiagnosticCatalog.unknownField,
+                    "\(app) has no field '\(entry.key.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "; `accord schema show` lists its fields"),
+                    at: entry.key.range, fixIts: suggestion.map { [FixIt.replace(entry.key.value, with: $0, at: entry.key.range)] } ?? [])
+                continue
+            }
+            guard !entry.value.value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                report(DiagnosticCatalog.invalidValue, "'\(definition.name).\(entry.key.value)' must not be empty", at: entry.value.range)
+                continue
+            }
+            map[entry.key.value] = entry.value.value
+        }
+        return .fieldMap(name: definition.name, entries: map)
     }
 
     private func environmentName(binding: AppBindingSyntax, parameter: String) -> String {

@@ -45,10 +45,12 @@ public enum ResolvedParameter: Sendable, Hashable {
     case literal(name: String, value: String)
     case environment(name: String, variable: String)
     case file(name: String, path: String)
+    /// A mapping of field names to text (csv's `columns`).
+    case fieldMap(name: String, entries: [String: String])
 
     public var name: String {
         switch self {
-        case .literal(let name, _), .environment(let name, _), .file(let name, _): name
+        case .literal(let name, _), .environment(let name, _), .file(let name, _), .fieldMap(let name, _): name
         }
     }
 }

@@ -58,6 +58,7 @@ public enum Planner {
                 case .literal(let name, let value): (name, SyncPlan.Parameter(value: value))
                 case .environment(let name, let variable): (name, SyncPlan.Parameter(env: variable))
                 case .file(let name, let path): (name, SyncPlan.Parameter(file: path))
+                case .fieldMap(let name, let entries): (name, SyncPlan.Parameter(entries: entries))
                 }
             })
         }

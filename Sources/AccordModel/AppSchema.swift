@@ -121,7 +121,16 @@ public struct FieldDefinition: Hashable, Sendable {
 
 /// An auth parameter or setting of an app.
 public struct ParameterDefinition: Hashable, Sendable {
+    /// What a parameter's value is.
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// Text: a literal or a reference (`{env: NAME}`, `{file: PATH}`).
+        case value
+        /// A mapping of the app's field names to text (csv's `columns`: field → header).
+        case fieldMap = "field_map"
+    }
+
     public var name: String
+    public var kind: Kind = .value
     /// Secret parameters must be given by reference (`{env: NAME}` or `{file: PATH}`).
     public var secret: Bool
     public var required: Bool

@@ -127,16 +127,19 @@ public struct SyncPlan: Codable, Sendable, Hashable {
         }
     }
 
-    /// A parameter: a literal value (never a secret) or where to read it at run time.
+    /// A parameter: a literal value (never a secret), where to read it at run time, or a map of
+    /// field names to text (csv's `columns`).
     public struct Parameter: Codable, Sendable, Hashable {
         public var value: String?
         public var env: String?
         public var file: String?
+        public var entries: [String: String]?
 
-        public init(value: String? = nil, env: String? = nil, file: String? = nil) {
+        public init(value: String? = nil, env: String? = nil, file: String? = nil, entries: [String: String]? = nil) {
             self.value = value
             self.env = env
             self.file = file
+            self.entries = entries
         }
     }
 

@@ -8,8 +8,7 @@ public enum ConnectorFactory {
     /// - Parameters:
     ///   - baseDirectory: relative paths in settings are resolved against it (the connection
     ///     file's directory).
-    ///   - columns: for a `csv` app, field name → header text of the column that holds it.
-    public static func make(_ app: SyncPlan.App, baseDirectory: String, columns: [String: String] = [:]) throws -> any ContactConnector {
+    public static func make(_ app: SyncPlan.App, baseDirectory: String) throws -> any ContactConnector {
         func batchSize(default value: Int) throws -> Int {
             guard let text = app.settings["batch_size"]?.value else { return value }
             guard let size = Int(text), size > 0 else {
@@ -30,7 +29,7 @@ public enum ConnectorFactory {
                 return VCardDirectoryConnector(directory: source, settings: try .init(settings), batchSize: try batchSize(default: 500), fields: vcardFields(app))
             }
             let csv = try CSVConnector.Settings(
-                settings, columns: columns, customFields: app.fields.filter(\.custom).map(\.name), fields: app.fields.map(\.name))
+                settings, columns: app.settings["columns"]?.entries ?? [:], customFields: app.fields.filter(\.custom).map(\.name), fields: app.fields.map(\.name))
             return CSVConnector(path: source, settings: csv, batchSize: try batchSize(default: 10_000))
         case "carddav":
             let label = "\(app.app) (\(app.side.rawValue))"

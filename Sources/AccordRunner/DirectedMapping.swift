@@ -100,9 +100,9 @@ struct DirectedMapping: Sendable {
                 values = mapped
             case .joinName: values = [values.filter { !$0.isEmpty }.joined(separator: " ")]
             case .splitName:
-                let split = Self.splitName(values.first ?? "", first: target[targets[0]]?.first ?? "", last: target[targets[1]]?.first ?? "")
-                set(targets[0], split.first.isEmpty ? [] : [split.first])
-                set(targets[1], split.last.isEmpty ? [] : [split.last])
+                let split = PersonName.split(values.first ?? "", given: target[targets[0]]?.first ?? "", family: target[targets[1]]?.first ?? "")
+                set(targets[0], split.given.isEmpty ? [] : [split.given])
+                set(targets[1], split.family.isEmpty ? [] : [split.family])
                 return nil
             }
         }
@@ -126,21 +126,6 @@ struct DirectedMapping: Sendable {
         }
         return [value] + current.dropFirst()
     }
-
-    /// Splits a full name, changing only the part that changed when the rest still matches.
-    static func splitName(_ full: String, first: String, last: String) -> (first: String, last: String) {
-        let full = full.trimmingCharacters(in: .whitespaces)
-        if [first, last].filter({ !$0.isEmpty }).joined(separator: " ") == full { return (first, last) }
-        if !first.isEmpty, full.hasPrefix(first + " ") { return (first, String(full.dropFirst(first.count + 1))) }
-        if !last.isEmpty, full.hasSuffix(" " + last) { return (String(full.dropLast(last.count + 1)), last) }
-        let words = full.split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count > 1 else { return (full, "") }
-        // The family name starts at its first particle ("van Dam", "de la Cruz"), else it is the last word.
-        let start = words.indices.dropFirst().first { surnameParticles.contains(words[$0].lowercased()) } ?? words.count - 1
-        return (words[..<start].joined(separator: " "), words[start...].joined(separator: " "))
-    }
-
-    private static let surnameParticles: Set<String> = ["van", "von", "de", "der", "den", "da", "das", "di", "del", "della", "du", "la", "le", "ten", "ter", "zu", "af", "bin", "ibn"]
 
     /// Whether the target's values of the mapped fields are what `projected` says.
     func targetHolds(_ projected: Values, in target: Values) -> Bool {

@@ -166,14 +166,18 @@ public enum AppSchemaParser {
         guard let node, let items = reader.list(node, for: context) else { return [] }
         return items.compactMap { item in
             guard let fields = reader.mapping(
-                item, context: "a parameter", known: ["name", "secret", "required", "description"], required: ["name"]),
+                item, context: "a parameter", known: ["name", "kind", "secret", "required", "description"], required: ["name"]),
                 let name = fields["name"].flatMap({ reader.string($0, for: "'name'") })
             else { return nil }
-            return ParameterDefinition(
+            var definition = ParameterDefinition(
                 name: name.value,
                 secret: fields["secret"].flatMap { reader.bool($0, for: "'secret'") }?.value ?? false,
                 required: fields["required"].flatMap { reader.bool($0, for: "'required'") }?.value ?? false,
                 description: fields["description"].flatMap { reader.string($0, for: "'description'") }?.value ?? "")
+            if let kind = fields["kind"].flatMap({ reader.choice($0, among: ParameterDefinition.Kind.allCases.map(\.rawValue), for: "parameter kind") }) {
+                definition.kind = ParameterDefinition.Kind(rawValue: kind.value)!
+            }
+            return definition
         }
     }
 

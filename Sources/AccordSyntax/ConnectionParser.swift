@@ -151,7 +151,26 @@ public enum ConnectionParser {
             }
         }
 
+        /// A parameter's value: a literal, a reference, or (for a parameter the schema declares
+        /// a field map, like csv's `columns`) a mapping of names to text. Which of the last two a
+        /// mapping is, only the schema says: a mapping that is not a valid reference is kept as
+        /// entries, with the diagnostics it gets as a reference for the checker to report when the
+        /// parameter takes no field map.
         mutating func parameterValue(_ node: YAMLNode, name: String) -> ParameterSyntax.Value {
+            let before = reader.diagnostics.count
+            let value = referenceValue(node, name: name)
+            guard case .invalid = value, let pairs = node.pairs, !pairs.isEmpty else { return value }
+            var entries: [ParameterSyntax.Entry] = []
+            for pair in pairs {
+                guard let key = pair.name, let text = pair.value.scalar?.text, !pair.value.isNull else { return value }
+                entries.append(ParameterSyntax.Entry(key: Located(key, at: pair.key.range), value: Located(text, at: pair.value.range)))
+            }
+            let problems = Array(reader.diagnostics[before...])
+            reader.diagnostics.removeSubrange(before...)
+            return .entries(entries, asReference: problems)
+        }
+
+        mutating func referenceValue(_ node: YAMLNode, name: String) -> ParameterSyntax.Value {
             if let scalar = node.scalar, !node.isNull {
                 return .literal(Located(scalar.text, at: node.range))
             }

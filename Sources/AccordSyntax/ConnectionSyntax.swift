@@ -63,6 +63,15 @@ public struct ParameterSyntax: Sendable, Hashable {
         case file(Located<String>)
         /// A malformed reference, already reported.
         case invalid
+        /// A mapping of names to text (a field map such as csv's `columns`), with the diagnostics
+        /// it would get as a reference, for a parameter that takes none.
+        case entries([Entry], asReference: [Diagnostic])
+    }
+
+    /// One entry of a mapping value.
+    public struct Entry: Sendable, Hashable {
+        public var key: Located<String>
+        public var value: Located<String>
     }
 
     public var name: Located<String>
