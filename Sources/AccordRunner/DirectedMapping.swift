@@ -115,14 +115,14 @@ struct DirectedMapping: Sendable {
     }
 
     /// A multi-value field's values with `value` as the first: a value already there moves to
-    /// the front (nothing is lost), another one takes the first value's place; `nil` removes
-    /// the first value.
+    /// the front as the target spells it (nothing is lost), another one takes the first value's
+    /// place; `nil` removes the first value.
     private func replacingFirst(of current: [String], with value: String?) -> [String] {
         guard let value else { return Array(current.dropFirst()) }
         if let index = current.firstIndex(where: { targetComparison.equal($0, value) }) {
             var reordered = current
-            reordered.remove(at: index)
-            return [value] + reordered
+            let own = reordered.remove(at: index)
+            return [own] + reordered
         }
         return [value] + current.dropFirst()
     }
