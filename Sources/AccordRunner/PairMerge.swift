@@ -69,13 +69,18 @@ enum PairMerge {
                 return changed
             }
         }
-        let order = [winner, winner.other]
+        /// The side whose values settle a difference: the winning app, unless it has none (an
+        /// empty winner never clears); `nil` when that side may not write (its rules do not let it
+        /// through): the other side never overwrites a winner's value.
+        func settling() -> Side? {
+            guard let source = [winner, winner.other].first(where: { !mapping.isEmpty($0, outcome.next[$0]) }) else { return nil }
+            return allowed(source) ? source : nil
+        }
         guard let baseline = input.baseline else {
-            // Differing values at the first match: the winning app, but an empty winner never clears.
-            for source in order where allowed(source) && !mapping.isEmpty(source, outcome.next[source]) {
+            // Differing values at the first match: the winning app's; empty fields filled.
+            if let source = settling() {
                 let hadValue = !mapping.isEmpty(source.other, outcome.next[source.other])
                 if propagate(from: source), hadValue { outcome.conflicts += 1 }
-                break
             }
             return
         }
@@ -93,10 +98,7 @@ enum PairMerge {
                 return directed.targetHolds(desired, in: outcome.next[source.other])
             }
             if agree(from: .a) || agree(from: .b) { return }
-            for source in order where allowed(source) && !mapping.isEmpty(source, outcome.next[source]) {
-                if propagate(from: source) { outcome.conflicts += 1 }
-                break
-            }
+            if let source = settling(), propagate(from: source) { outcome.conflicts += 1 }
         default: break
         }
     }

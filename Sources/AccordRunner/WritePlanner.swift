@@ -178,9 +178,10 @@ struct WritePlanner {
                 plan.firstMatches[.b].insert(bID)
             }
             let syncs = BySide(a: syncs(aID, from: .a), b: syncs(bID, from: .b))
-            for side in Side.allCases where context.plan.rules.syncs(Way.from(side)) && !syncs[side] && baseline != nil {
+            for side in Side.allCases where context.plan.rules.syncs(Way.from(side)) && !syncs[side] {
                 // Out of its way's rules: reported, and its changes kept for when it matches again
-                // (its stored values stay the baseline, see `Saver`).
+                // (its stored values stay the baseline; matched now, it stores none and is matched
+                // again, see `Saver`).
                 plan.outOfScope[side].insert(ids[side])
                 plan.health.append(HealthEntry(
                     side: side, recordID: ids[side], kind: .excluded,

@@ -11,6 +11,8 @@ struct Writer {
     let inventory: Inventory
     /// The planner whose values and rules creates are worked out with.
     let planner: WritePlanner
+    /// Linked records out of their way's rules (`WritePlan.outOfScope`).
+    let outOfScope: BySide<Set<String>>
     var state: State
 
     /// What the writes did so far.
@@ -43,6 +45,7 @@ struct Writer {
         self.context = context
         self.inventory = inventory
         self.planner = planner
+        outOfScope = plan.outOfScope
         state = State(linkage: planner.linkage, rules: planner.rules, counts: plan.counts, health: [])
     }
 
@@ -165,9 +168,21 @@ struct Writer {
                     // Without a version, the app merged this update into an edit made during the
                     // run: remembering what was written (and no version) makes the next run read
                     // the record again and sync that edit, instead of taking it as in sync.
-                    let written = record.version == nil && update.basedOn != nil
+                    var written = record.version == nil && update.basedOn != nil
                         ? snapshot(target, record.id, PackedFields(updates[record.id] ?? [:]), version: nil)
                         : snapshot(target, record.id, record.packedValues(fields: context.plan.fieldNames[target]), version: record.version)
+                    if outOfScope[target].contains(record.id) {
+                        // Out of its rules, its own changes are not synced: its baseline takes the
+                        // fields written into it, and keeps its old values of the others. Matched
+                        // now, it keeps no snapshot and is matched again.
+                        guard let baseline = inventory[target].baselines[record.id] else {
+                            state.stored[target].insert(record.id)
+                            continue
+                        }
+                        var fields = baseline
+                        for (field, values) in update.fields { fields[field] = values.isEmpty ? nil : values }
+                        written.fields = PackedFields(fields)
+                    }
                     if let counterpart, counterpartUpdates.contains(counterpart) {
                         state.deferredSnapshots[counterpart] = written
                     } else {

@@ -163,8 +163,6 @@ import Testing
         (["ANN@Work.example", "ann@home.example", "ann@old.example"], [], ["item1.EMAIL;TYPE=INTERNET,pref:ANN@Work.example"]),
         // A new value is appended after the last email; the others keep their lines.
         (["ann@work.example", "ann@home.example", "ann@old.example", "ann@new.example"], [], ["EMAIL:ann@new.example"]),
-        // Order alone changes nothing.
-        (["ann@old.example", "ann@work.example", "ann@home.example"], [], []),
         // Clearing removes every email and its group's labels.
         ([], [4, 5, 7, 8, 9, 10], []),
     ] as [([String], [Int], [String])])
@@ -178,6 +176,20 @@ import Testing
             expected.insert(line, at: expected.firstIndex(of: "item2.X-ABDATE:2001-01-01")! + 1)
         }
         #expect(result == expected.joined(separator: "\r\n") + "\r\n")
+    }
+
+    /// The list's first value is the preferred one: where the card marks a preferred value, the
+    /// marker moves to it; where none does, its line moves first. Every line stays.
+    @Test func theFirstValueOfTheListBecomesThePreferredOne() throws {
+        let marked = text(written(try parse(Self.emails), ["email": ["ann@old.example", "ann@work.example", "ann@home.example"]]))
+        var expected = Self.emails
+        expected[4] = "item1.EMAIL;TYPE=INTERNET:ann@work.example"
+        expected[8] = "item2.EMAIL;TYPE=pref:ann@old.example"
+        #expect(marked == expected.joined(separator: "\r\n") + "\r\n")
+        #expect(mapping.record(try parse(expected), id: "x", version: nil).fields["email"] == ["ann@old.example", "ann@work.example", "ann@home.example"])
+        let unmarked = ["BEGIN:VCARD", "VERSION:3.0", "FN:Ann", "EMAIL:a@x.example", "TEL:1", "EMAIL;TYPE=HOME:b@x.example", "END:VCARD"]
+        let moved = text(written(try parse(unmarked), ["email": ["b@x.example", "a@x.example"]]))
+        #expect(moved == ["BEGIN:VCARD", "VERSION:3.0", "FN:Ann", "EMAIL;TYPE=HOME:b@x.example", "EMAIL:a@x.example", "TEL:1", "END:VCARD"].joined(separator: "\r\n") + "\r\n")
     }
 
     @Test func thePreferredValueIsReadFirst() throws {

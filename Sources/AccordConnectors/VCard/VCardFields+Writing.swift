@@ -56,7 +56,9 @@ extension VCardFields {
     private func write(_ values: [String], to field: String, _ target: Target, in card: inout VCard, version21: Bool) -> Bool {
         switch target {
         case .property(let name, true, let kind):
-            return writeAll(values.filter { !$0.isEmpty }, name: name, kind: kind, in: &card, version21: version21)
+            let values = values.filter { !$0.isEmpty }
+            let wrote = writeAll(values, name: name, kind: kind, in: &card, version21: version21)
+            return prefer(values.first, name: name, kind: kind, in: &card) || wrote
         case .property(let name, false, let kind):
             return writeSingle(values.first ?? "", name: name, kind: kind, in: &card, version21: version21)
         case .component(let name, let index, let count):
@@ -109,6 +111,30 @@ extension VCardFields {
                 }
             }
             card.properties.insert(contentsOf: appended, at: position)
+        }
+        return true
+    }
+
+    /// Makes `value` the one the card reads first among the occurrences of `name` (the preferred
+    /// one): where no occurrence says how preferred it is, its line moves before the others;
+    /// else it gets the preference marker (`PREF=1`, 3.0's `TYPE=pref`, 2.1's `PREF`) and the
+    /// others lose theirs. Returns whether the card changed.
+    private func prefer(_ value: String?, name: String, kind: Kind, in card: inout VCard) -> Bool {
+        guard let value else { return false }
+        func same(_ a: String, _ b: String) -> Bool { kind == .email ? a.lowercased() == b.lowercased() : a == b }
+        let lines = Self.occurrences(of: name, in: card).filter { !Self.read(card.properties[$0], kind).isEmpty }
+        guard lines.count > 1, let line = lines.first(where: { same(Self.read(card.properties[$0], kind), value) }) else { return false }
+        let preferences = lines.map { VCardParameters.preference(of: card.properties[$0].parameters) }
+        let first = zip(lines, preferences).min { $0.1 < $1.1 }!.0  // the first of the most preferred
+        guard first != line else { return false }
+        if preferences.allSatisfy({ $0 == VCardParameters.notPreferred }) {
+            let property = card.properties.remove(at: line)
+            card.properties.insert(property, at: lines[0])
+        } else {
+            for other in lines where other != line {
+                card.properties[other].parameters = VCardParameters.withoutPreference(card.properties[other].parameters)
+            }
+            card.properties[line].parameters = VCardParameters.withPreference(card.properties[line].parameters, version: card.version)
         }
         return true
     }

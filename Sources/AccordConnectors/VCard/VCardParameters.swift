@@ -138,6 +138,53 @@ enum VCardParameters {
     /// The preference of a property that says nothing about it.
     static let notPreferred = 101
 
+    /// Parameters as written, split at the semicolons outside quotes.
+    private static func items(of parameters: String) -> [String] {
+        var items: [String] = []
+        var item = ""
+        var quoted = false
+        for character in parameters {
+            if character == "\"" { quoted.toggle() }
+            if character == ";", !quoted {
+                items.append(item)
+                item = ""
+            } else {
+                item.append(character)
+            }
+        }
+        items.append(item)
+        return items.filter { !$0.isEmpty }
+    }
+
+    /// `parameters` without what says a property is preferred: `PREF=n`, 2.1's bare `PREF`, and
+    /// `pref` among 3.0's `TYPE` values (the `TYPE` parameter goes when nothing else is left).
+    static func withoutPreference(_ parameters: String) -> String {
+        items(of: parameters).compactMap { item -> String? in
+            let upper = item.uppercased()
+            if upper == "PREF" || upper.hasPrefix("PREF=") { return nil }
+            guard upper.hasPrefix("TYPE=") else { return item }
+            let name = item.prefix(5)
+            var list = String(item.dropFirst(5))
+            let quoted = list.hasPrefix("\"") && list.hasSuffix("\"") && list.count >= 2
+            if quoted { list = String(list.dropFirst().dropLast()) }
+            let kept = list.split(separator: ",").filter { $0.lowercased() != "pref" }
+            guard !kept.isEmpty else { return nil }
+            let joined = kept.joined(separator: ",")
+            return name + (quoted ? "\"" + joined + "\"" : joined)
+        }.joined(separator: ";")
+    }
+
+    /// `parameters` saying the property is the most preferred, as its vCard version writes it.
+    static func withPreference(_ parameters: String, version: String) -> String {
+        let marker = switch version {
+        case "4.0": "PREF=1"
+        case "2.1": "PREF"
+        default: "TYPE=pref"
+        }
+        let rest = withoutPreference(parameters)
+        return rest.isEmpty ? marker : rest + ";" + marker
+    }
+
     /// Whether `parameters` hold `VALUE=uri` (RFC 6350 §5.2).
     static func isURIValue(_ parameters: UnsafeBufferPointer<UInt8>) -> Bool {
         var found = false
