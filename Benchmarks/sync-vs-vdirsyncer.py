@@ -3,9 +3,15 @@
 
 For each size (default 10,000 and 100,000 contacts) it builds one data set and, in each of ROUNDS
 rounds (default 3), copies it for each tool and times: the initial sync (into an empty folder), a
-run with nothing changed, a run after 1% of the contacts changed; peak RSS of each process
+run with nothing changed, a run after 1% of the contacts changed, and (accord only) a run after
+the connection's plan changed, which lists and merges every pair again; peak RSS of each process
 (wait4); and the file-system floor: reading every source file once, and `cp -r` of the source
 folder. The table shows medians over the rounds.
+
+With --baseline REV, accord as built at git revision REV runs too, side by side in the same
+rounds (its own release build, from a worktree in .build-baseline-src), and the table gets its
+times and the ratio: a change's cost measured against the code before it, on the same machine at
+the same moments.
 
 Fairness on this kind of disk: ext4 without a journal skips an inode for 60 s after its deletion
 (up to 300 s while its inode table block is not yet written back), and each new file pays a scan
@@ -18,7 +24,7 @@ machine runs on, and a step started right away pays for the step before it. Meas
 contacts: accord's initial sync took 1.05-1.16 s right after a sync and 0.78-0.82 s 3 s later, and
 `cp -r` 0.46-0.49 s against 0.40-0.50 s (a tool on both cores, as accord is, is slowed the most).
 
-    ./Benchmarks/sync-vs-vdirsyncer.py [--rounds N] [SIZE...]
+    ./Benchmarks/sync-vs-vdirsyncer.py [--rounds N] [--baseline REV] [SIZE...]
 
 Needs a release build of accord (built here) and vdirsyncer (pip-installed here when missing).
 """
@@ -83,13 +89,23 @@ def read_all(folder):
     return time.perf_counter() - start
 
 
+ACCORD_CONNECTION = ("connection: bench\napps:\n  a: {app: vcard-dir, settings: {path: a}}\n  b: {app: vcard-dir, settings: {path: b}}\n"
+                     "direction: two-way\nwinner: %s\n")
+
+
 def setup_accord(source, folder, schemas):
     shutil.copytree(source, f"{folder}/a")
     os.makedirs(f"{folder}/b")
     with open(f"{folder}/bench.yaml", "w") as f:
-        f.write("connection: bench\napps:\n  a: {app: vcard-dir, settings: {path: a}}\n  b: {app: vcard-dir, settings: {path: b}}\n"
-                "direction: two-way\nwinner: a\n")
+        f.write(ACCORD_CONNECTION % "a")
     return ["run", f"{folder}/bench.yaml", "--state", f"{folder}/state.sqlite", "--schemas", schemas], None
+
+
+def change_plan(folder):
+    """Another winning app: a new plan fingerprint, so the next run lists and merges every pair
+    again, and writes nothing (the two apps agree)."""
+    with open(f"{folder}/bench.yaml", "w") as f:
+        f.write(ACCORD_CONNECTION % "b")
 
 
 def setup_vdirsyncer(source, folder, storage_b=None):
@@ -134,28 +150,43 @@ def median(values):
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def build_accord():
+def build_accord(source=ROOT, scratch=f"{ROOT}/.build-static"):
     """The release binary as it is deployed: the Swift libraries linked in (README, "Release
     builds"), which saves a process start most of its dynamic linking; built in its own folder."""
-    build = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", f"{ROOT}/.build-static"]
-    subprocess.run(build + ["--product", "accord"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return subprocess.run(build + ["--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip() + "/accord"
+    build = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", scratch]
+    subprocess.run(build + ["--product", "accord"], cwd=source, check=True, stdout=subprocess.DEVNULL)
+    return subprocess.run(build + ["--show-bin-path"], cwd=source, check=True, capture_output=True, text=True).stdout.strip() + "/accord"
+
+
+def build_baseline(revision):
+    """accord at `revision`, from a worktree of its own: (binary, schemas folder)."""
+    source = f"{ROOT}/.build-baseline-src"
+    if os.path.isdir(source):
+        subprocess.run(["git", "worktree", "remove", "--force", source], cwd=ROOT, check=True)
+    subprocess.run(["git", "worktree", "add", "--detach", source, revision], cwd=ROOT, check=True, capture_output=True)
+    return build_accord(source, f"{ROOT}/.build-baseline"), f"{source}/schemas"
 
 
 def main():
     args = sys.argv[1:]
-    rounds = 3
-    if args[:1] == ["--rounds"]:
-        rounds, args = int(args[1]), args[2:]
+    rounds, baseline = 3, None
+    while args[:1] in (["--rounds"], ["--baseline"]):
+        if args[0] == "--rounds":
+            rounds = int(args[1])
+        else:
+            baseline = args[1]
+        args = args[2:]
     sizes = [int(a) for a in args] or [10_000, 100_000]
     accord = build_accord()
+    baseline_accord = build_baseline(baseline) if baseline else None
     if shutil.which("vdirsyncer") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "vdirsyncer"], check=True)
     version = subprocess.run(["vdirsyncer", "--version"], capture_output=True, text=True).stdout.strip()
     if os.path.isdir(WORK):
         clear_work()
         wait_out_deletions()
-    phases = ["initial", "no-op", "1% changed"]
+    phases = ["initial", "no-op", "1% changed", "plan changed"]
+    accords = ["accord"] + (["baseline"] if baseline_accord else [])
     rows = []
     for n in sizes:
         source = f"{WORK}/{n}/source"
@@ -168,16 +199,22 @@ def main():
                 "accord": (accord, *setup_accord(source, f"{folder}/accord", f"{ROOT}/schemas")),
                 "vdirsyncer": ("vdirsyncer", *setup_vdirsyncer(source, f"{folder}/vdirsyncer")),
             }
+            if baseline_accord:
+                tools["baseline"] = (baseline_accord[0], *setup_accord(source, f"{folder}/baseline", baseline_accord[1]))
             floor_read = read_all(source)
             floor_copy, _, _ = run(["cp", "-r", source, f"{folder}/copy"])
             floors.append(floor_read + floor_copy)
             print(f"{n} round {round}: floor read {floor_read:.2f} s + cp -r {floor_copy:.2f} s", file=sys.stderr, flush=True)
-            order = ["accord", "vdirsyncer"] if round % 2 == 0 else ["vdirsyncer", "accord"]
+            order = list(tools) if round % 2 == 0 else list(reversed(tools))
             for phase in phases:
                 if phase == "1% changed":
                     for tool in order:
                         change_one_percent(f"{folder}/{tool}/a")
                 for tool in order:
+                    if phase == "plan changed":
+                        if tool == "vdirsyncer":
+                            continue
+                        change_plan(f"{folder}/{tool}")
                     program, argv, env = tools[tool]
                     sample = run([program, *argv], env)
                     samples.setdefault((phase, tool), []).append(sample)
@@ -186,19 +223,29 @@ def main():
                 assert len(os.listdir(f"{folder}/{tool}/b")) == n, f"{tool} did not copy every contact"
         floor = median(floors)
         for phase in phases:
-            a_s, v_s = (median([s for s, _, _ in samples[(phase, tool)]]) for tool in ["accord", "vdirsyncer"])
-            a_rss, v_rss = (max(r for _, r, _ in samples[(phase, tool)]) for tool in ["accord", "vdirsyncer"])
-            rows.append((f"{n:,}", phase, a_s, v_s, v_s / a_s, a_rss, v_rss, floor if phase == "initial" else None))
+            def med(tool):
+                return median([s for s, _, _ in samples[(phase, tool)]]) if (phase, tool) in samples else None
+            def rss(tool):
+                return max(r for _, r, _ in samples[(phase, tool)]) if (phase, tool) in samples else None
+            rows.append((f"{n:,}", phase, med("accord"), med("vdirsyncer"), med("baseline"), rss("accord"), rss("vdirsyncer"), rss("baseline"),
+                         floor if phase == "initial" else None))
     clear_work()
 
-    print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}; vcard-dir <-> vcard-dir; {os.cpu_count()} cores; "
-          f"median of {rounds} rounds, peak RSS the largest\n")
-    print("| contacts | run | accord | vdirsyncer | accord faster by | accord peak RSS | vdirsyncer peak RSS | fs floor (read all + cp -r) | accord / floor |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for n, phase, a_s, v_s, ratio, a_rss, v_rss, floor in rows:
+    print(f"\naccord ({os.path.relpath(accord, ROOT)}) vs {version}" + (f" and accord at {baseline}" if baseline else "")
+          + f"; vcard-dir <-> vcard-dir; {os.cpu_count()} cores; median of {rounds} rounds, peak RSS the largest\n")
+    extra = " accord at baseline | accord / baseline | baseline peak RSS |" if baseline else ""
+    print("| contacts | run | accord | vdirsyncer | accord faster by | accord peak RSS | vdirsyncer peak RSS | fs floor (read all + cp -r) | accord / floor |" + extra)
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: | ---: |" if baseline else ""))
+    def seconds(value):
+        return f"{value:.2f} s" if value is not None else "—"
+    for n, phase, a_s, v_s, b_s, a_rss, v_rss, b_rss, floor in rows:
+        ratio = f"{v_s / a_s:.1f}×" if v_s is not None else "—"
         floor_text = f"{floor:.2f} s" if floor else ""
         over = f"{a_s / floor:.2f}×" if floor else ""
-        print(f"| {n} | {phase} | {a_s:.2f} s | {v_s:.2f} s | {ratio:.1f}× | {a_rss:.0f} MB | {v_rss:.0f} MB | {floor_text} | {over} |")
+        line = f"| {n} | {phase} | {seconds(a_s)} | {seconds(v_s)} | {ratio} | {a_rss:.0f} MB | " + (f"{v_rss:.0f} MB" if v_rss else "—") + f" | {floor_text} | {over} |"
+        if baseline:
+            line += f" {seconds(b_s)} | {a_s / b_s:.2f}× | {b_rss:.0f} MB |"
+        print(line)
 
 
 if __name__ == "__main__":
