@@ -89,76 +89,61 @@ enum ChangelogCodec {
     static func encode(_ entries: [ChangelogEntry]) -> String {
         var out: [UInt8] = [UInt8(ascii: "[")]
         out.reserveCapacity(entries.count * 96)
-        func key(_ name: String) {
-            FieldsCodec.append(name, to: &out)
-            out.append(UInt8(ascii: ":"))
-        }
+        func string(_ text: String) { FieldsCodec.append(text, to: &out) }
         func list(_ values: [String]) {
             out.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                FieldsCodec.append(value, to: &out)
+                string(value)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        /// `"key":` with the comma before it, unless `first`.
+        func key(_ name: String, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            string(name)
+            out.append(UInt8(ascii: ":"))
+        }
+        /// `[{"n":name,"x":[...],"y":[...]},...]`: the fields' or the segments' changes.
+        func changes(_ items: [(name: String, first: [String], second: [String])], keys: (String, String)) {
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "{"))
+                key("n", first: true)
+                string(item.name)
+                key(keys.0)
+                list(item.first)
+                key(keys.1)
+                list(item.second)
+                out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))
         }
         for (index, entry) in entries.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "{"))
-            key("k")
-            FieldsCodec.append(entry.kind.rawValue, to: &out)
-            out.append(UInt8(ascii: ","))
+            key("k", first: true)
+            string(entry.kind.rawValue)
             key("s")
-            FieldsCodec.append(entry.side.rawValue, to: &out)
-            out.append(UInt8(ascii: ","))
+            string(entry.side.rawValue)
             key("id")
-            FieldsCodec.append(entry.recordID, to: &out)
+            string(entry.recordID)
             if let counterpart = entry.counterpart {
-                out.append(UInt8(ascii: ","))
                 key("cp")
-                FieldsCodec.append(counterpart, to: &out)
+                string(counterpart)
             }
             if let email = entry.email {
-                out.append(UInt8(ascii: ","))
                 key("e")
-                FieldsCodec.append(email, to: &out)
+                string(email)
             }
             if !entry.fields.isEmpty {
-                out.append(UInt8(ascii: ","))
                 key("f")
-                out.append(UInt8(ascii: "["))
-                for (position, field) in entry.fields.enumerated() {
-                    if position > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(UInt8(ascii: "{"))
-                    key("n")
-                    FieldsCodec.append(field.field, to: &out)
-                    out.append(UInt8(ascii: ","))
-                    key("b")
-                    list(field.before)
-                    out.append(UInt8(ascii: ","))
-                    key("a")
-                    list(field.after)
-                    out.append(UInt8(ascii: "}"))
-                }
-                out.append(UInt8(ascii: "]"))
+                changes(entry.fields.map { ($0.field, $0.before, $0.after) }, keys: ("b", "a"))
             }
             if !entry.segments.isEmpty {
-                out.append(UInt8(ascii: ","))
                 key("g")
-                out.append(UInt8(ascii: "["))
-                for (position, segment) in entry.segments.enumerated() {
-                    if position > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(UInt8(ascii: "{"))
-                    key("n")
-                    FieldsCodec.append(segment.kind, to: &out)
-                    out.append(UInt8(ascii: ","))
-                    key("a")
-                    list(segment.added)
-                    out.append(UInt8(ascii: ","))
-                    key("r")
-                    list(segment.removed)
-                    out.append(UInt8(ascii: "}"))
-                }
-                out.append(UInt8(ascii: "]"))
+                changes(entry.segments.map { ($0.kind, $0.added, $0.removed) }, keys: ("a", "r"))
             }
             out.append(UInt8(ascii: "}"))
         }

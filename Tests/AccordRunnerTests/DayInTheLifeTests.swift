@@ -15,18 +15,8 @@ import Testing
     static let titles = ["CEO", "Engineer", "Chef d'équipe", "Buyer", "Head of Sales, EMEA", "Ingénieure", "\"Senior\" Analyst"]
     static let companies = ["ACME", "Initech", "Hooli GmbH", "Société Générale", "Umbrella; Ltd", "Café Ünïcode"]
 
-    struct Generator {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-        mutating func pick<T>(_ list: [T]) -> T { list[next(list.count)] }
-        mutating func chance(_ percent: Int) -> Bool { next(100) < percent }
-    }
+    /// `PropertyTests.Generator`, with picks.
+    typealias Generator = PropertyTests.Generator
 
     /// A CRM row as the test writes it.
     struct Row {

@@ -35,6 +35,8 @@ import Testing
             return Int((z ^ (z >> 31)) % UInt64(bound))
         }
         mutating func values() -> [String] { PropertyTests.pools.map { $0[next($0.count)] } }
+        mutating func pick<T>(_ list: [T]) -> T { list[next(list.count)] }
+        mutating func chance(_ percent: Int) -> Bool { next(100) < percent }
     }
 
     static func record(_ values: [String], email: String, side: Int) -> [String: [String]] {

@@ -253,3 +253,59 @@ import Testing
         }
     }
 }
+
+@Suite struct ChangelogStoreTests {
+    static let entries = [
+        ChangelogEntry(
+            kind: .updated, side: .b, recordID: "card \"1\".vcf", counterpart: "7", email: "ann@example.com",
+            fields: [.init(field: "title", before: ["CEO"], after: ["Chef d'équipe, \"senior\"\n2"]), .init(field: "tel", before: [], after: ["1", "2"])],
+            segments: [.init(kind: "tag", added: ["Accord Trash"], removed: ["crm"])]),
+        ChangelogEntry(kind: .created, side: .a, recordID: "01a2", counterpart: "card-9", email: nil),
+    ]
+
+    /// Each batch's entries are kept under their run, in the order written, and read back whole;
+    /// the changelog of runs older than the retention goes, the rest stays.
+    @Test func theChangelogOfEachRunIsKeptAndPruned() throws {
+        let store = try StateStore()
+        let old = try store.startRun("c", fullScan: true, dryRun: false, at: Date(timeIntervalSinceNow: -40 * 86_400))
+        let recent = try store.startRun("c", fullScan: false, dryRun: false)
+        for (run, entries) in [(old, Self.entries), (recent, Self.entries.reversed()), (recent, [Self.entries[0]])] {
+            var changes = StateChanges()
+            changes.run = run
+            changes.changelog = Array(entries)
+            try store.apply(changes, connection: "c")
+        }
+        #expect(try store.changelog("c", run: old) == Self.entries)
+        #expect(try store.changelog("c", run: recent) == Self.entries.reversed() + [Self.entries[0]])
+        #expect(try store.changelogRuns("c") == [old, recent])
+        try store.pruneChangelog("c", before: Date(timeIntervalSinceNow: -30 * 86_400))
+        #expect(try store.changelogRuns("c") == [recent])
+        #expect(ChangelogCodec.decode(ChangelogCodec.encode(Self.entries)) == Self.entries)
+    }
+
+    /// Records an app now goes by other ids keep their snapshots, links and health.
+    @Test func reidentifyingMovesRecordsLinksAndHealth() throws {
+        let store = try StateStore()
+        var changes = StateChanges()
+        changes.records[.b] = [RecordSnapshot(id: "ann.vcf", email: "ann@example.com", version: "1", fields: ["email": ["ann@example.com"]])]
+        changes.links = [RecordLink(a: "7", b: "ann.vcf")]
+        changes.health = [HealthEntry(side: .b, recordID: "ann.vcf", kind: .failed, reason: "x")]
+        try store.apply(changes, connection: "c")
+        try store.reidentify("c", side: .b, ["ann.vcf": "ann-uid"])
+        let snapshot = try store.load("c")
+        #expect(snapshot.links == [RecordLink(a: "7", b: "ann-uid")])
+        #expect(Set(snapshot.records[.b]!.keys) == ["ann-uid"])
+        #expect(snapshot.health.map(\.recordID) == ["ann-uid"])
+        #expect(try store.load("c").reidentifying(["ann-uid": "x"], on: .b).links == [RecordLink(a: "7", b: "x")])
+    }
+
+    /// An approval is the next run's once: a run that goes through clears it.
+    @Test func anApprovalLastsUntilARunGoesThrough() throws {
+        let store = try StateStore()
+        try store.approve("c")
+        #expect(try store.header("c").approved)
+        let run = try store.startRun("c", fullScan: true, dryRun: false)
+        try store.finishRun(run, connection: "c", status: .ok, counts: [:], error: nil, ran: RanPlan(fingerprint: "f", json: "{}", baseDirectory: "/"))
+        #expect(try !store.header("c").approved)
+    }
+}
