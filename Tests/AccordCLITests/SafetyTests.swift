@@ -134,3 +134,23 @@ import Testing
         return try #require(runs?.first?["id"] as? Int)
     }
 }
+
+/// A dry run leaves the state file byte for byte as it was, and creates none where there is none.
+@Suite struct DryRunStateTests {
+    @Test func aDryRunLeavesTheStateFileAsItWas() throws {
+        let sandbox = try SafetyTests.synced(5)
+        defer { sandbox.remove() }
+        try sandbox.writeCSV("id,email,first_name,last_name,job_title\n0,p0@example.com,P0,Person,Changed\n9,new@example.com,New,Person,\n")
+        let before = try Data(contentsOf: URL(fileURLWithPath: sandbox.state))
+        let dry = try sandbox.accord(["run", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        for command in [["health", "sandbox"], ["activity", "sandbox"], ["log", "sandbox"]] { _ = try sandbox.accord(command) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.state)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.directory).filter { $0.hasPrefix("state.sqlite") } == ["state.sqlite"])
+        let fresh = try Sandbox()
+        defer { fresh.remove() }
+        try fresh.writeCSV("id,email\n1,a@example.com\n")
+        #expect(try fresh.accord(["run", "--dry-run"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: fresh.state))
+    }
+}

@@ -122,3 +122,32 @@ import Testing
         #expect(try apps.store.runs("local") == runs)
     }
 }
+
+/// A state written while cards were known by their file names: the next run finds each card
+/// under its UID, keeps its link and baseline, and marks nothing deleted.
+@Suite struct LegacyIdentityTests {
+    @Test func cardsKnownByFileNameAreReidentifiedByTheirUID() async throws {
+        let apps = try LocalApps("direction: two-way\nwinner: a\nsync_deletions: true")
+        defer { apps.remove() }
+        try apps.writeCSV(["id,email,first_name,last_name,job_title", "1,ann@example.com,Ann,Lee,CEO"])
+        try apps.writeCard("ann", ["VERSION:3.0", "UID:ann-uid", "FN:Ann Lee", "N:Lee;Ann;;;", "EMAIL:ann@example.com", "TITLE:CEO"])
+        try await apps.run()
+        // What an earlier accord left: the card known as "ann.vcf", its version a size and a time.
+        let plan = try apps.plan()
+        try apps.store.reidentify("local", side: .b, ["ann-uid": "ann.vcf"])
+        var legacy = StateChanges()
+        legacy.records[.b] = [RecordSnapshot(
+            id: "ann.vcf", email: "ann@example.com", version: "123-456",
+            fields: ["email": ["ann@example.com"], "given_name": ["Ann"], "family_name": ["Lee"], "title": ["CEO"]], rules: [0])]
+        try apps.store.apply(legacy, connection: "local")
+        #expect(try apps.store.load("local").fingerprint == plan.fingerprint)
+        try apps.writeCSV(["id,email,first_name,last_name,job_title", "1,ann@example.com,Ann,Lee,Chair"])
+        let report = try await apps.run()
+        #expect(report.counts.markers_added == 0 && report.counts.created_a_to_b == 0 && report.counts.created_b_to_a == 0)
+        #expect(report.counts.updated_a_to_b == 1)
+        #expect(lines(try apps.card(containing: "UID:ann-uid"), "TITLE") == ["TITLE:Chair"])
+        let state = try apps.store.load("local")
+        #expect(state.links == [RecordLink(a: "1", b: "ann-uid")])
+        #expect(state.records[.b]?["ann.vcf"] == nil && state.records[.b]?["ann-uid"]?.deleted == false)
+    }
+}
