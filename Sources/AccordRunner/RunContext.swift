@@ -64,7 +64,7 @@ struct RunContext: Sendable {
         ConnectorError("cannot list app \(app.label): \(error)")
     }
 
-    /// A record's version as this run listed it (`listed`), else as the last run stored it.
+    /// A record's version as the last run stored it.
     func storedVersion(_ side: Side, _ id: String) -> String? {
         snapshot.records[side]?[id]?.version
     }

@@ -160,8 +160,8 @@ struct WritePlanner {
             else { continue }
             plan.examined[.a].insert(aID)
             plan.examined[.b].insert(bID)
-            let ids = BySide(a: aID, b: bID)
-            var current = BySide(a: plan.updates[.a][aID] ?? aValues, b: plan.updates[.b][bID] ?? bValues)  // with markers already planned
+            let ids = BySide(a: aID, b: bID), listed = BySide(a: aValues, b: bValues)
+            let current = BySide(a: plan.updates[.a][aID] ?? aValues, b: plan.updates[.b][bID] ?? bValues)  // with markers already planned
             var baseline: BySide<Values>?
             if let source = journaled[aID] {
                 // Re-linked from the journal, the source unchanged since: what was written is the
@@ -196,15 +196,14 @@ struct WritePlanner {
                 applyActions(way, sourceID: ids[way.source], to: &outcome.next[way.target])
             }
             plan.counts.conflicts_resolved += outcome.conflicts
-            for note in outcome.notes { plan.health.append(entry(for: note, ids: ids, current: current)) }
+            for note in outcome.notes { plan.health.append(entry(for: note, ids: ids)) }
             if outcome.notes.contains(where: { if case .unmapped = $0 { true } else { false } }) { plan.counts.failed += 1 }
-            current = BySide(a: aValues, b: bValues)
-            for side in Side.allCases where outcome.next[side] != current[side] { plan.updates[side][ids[side]] = outcome.next[side] }
+            for side in Side.allCases where outcome.next[side] != listed[side] { plan.updates[side][ids[side]] = outcome.next[side] }
         }
     }
 
     /// The health entry a merge note leaves on the pair.
-    private func entry(for note: PairMerge.Note, ids: BySide<String>, current: BySide<Values>) -> HealthEntry {
+    private func entry(for note: PairMerge.Note, ids: BySide<String>) -> HealthEntry {
         switch note {
         case .emailKept(let side):
             let other = side.other
